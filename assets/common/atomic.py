@@ -1,0 +1,79 @@
+"""Atomic writes: every file or folder appears whole under its final name or not at all.
+
+A crashed step can leave a temporary sibling (``.<name>.tmp-<id>``) behind, never a half-written
+file under the name a reader opens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+def _temporary_sibling(final: Path) -> Path:
+    return final.with_name(f".{final.name}.tmp-{uuid.uuid4().hex[:8]}")
+
+
+@contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``final``; rename it onto ``final`` when the block succeeds."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _temporary_sibling(final)
+    try:
+        yield temporary
+        os.replace(temporary, final)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+@contextmanager
+def atomic_directory(final: Path) -> Iterator[Path]:
+    """Yield an empty temporary folder beside ``final``; swap it in for ``final`` on success.
+
+    The old folder is moved aside before the rename and deleted after it, so readers see either
+    the complete old folder or the complete new one.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _temporary_sibling(final)
+    temporary.mkdir()
+    try:
+        yield temporary
+        retired = _temporary_sibling(final)
+        if final.exists():
+            os.replace(final, retired)
+        os.replace(temporary, final)
+        shutil.rmtree(retired, ignore_errors=True)
+    finally:
+        if temporary.exists():
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+def write_bytes_atomic(path: Path, payload: bytes) -> Path:
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(payload)
+    return Path(path)
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_json_atomic(path: Path, payload: Any) -> Path:
+    return write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> Path:
+    with atomic_path(path) as temporary:
+        frame.to_parquet(temporary, index=False, engine="pyarrow")
+    return Path(path)

@@ -1,0 +1,120 @@
+"""Evaluation reports: the JSON contract every domain follows, with a Markdown twin and PNG plots.
+
+``<lake>/<domain>/reports/<name>.json`` holds task, data sizes, model, metrics, baselines and
+whether the model beats every baseline on its primary metric.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assets.common.atomic import write_bytes_atomic, write_json_atomic, write_text_atomic
+
+
+@dataclass
+class Report:
+    """One evaluation of one model on held-out data."""
+
+    task: str
+    primary_metric: str
+    higher_is_better: bool
+    data: dict[str, Any]
+    model: dict[str, Any]
+    metrics: dict[str, float]
+    baselines: dict[str, dict[str, float]]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def beats_baselines(self) -> bool:
+        return beats_every_baseline(self.metrics, self.baselines, self.primary_metric, self.higher_is_better)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "primary_metric": self.primary_metric,
+            "higher_is_better": self.higher_is_better,
+            "data": self.data,
+            "model": self.model,
+            "metrics": self.metrics,
+            "baselines": self.baselines,
+            "beats_baselines": self.beats_baselines,
+            **self.extra,
+        }
+
+
+def beats_every_baseline(
+    metrics: Mapping[str, float],
+    baselines: Mapping[str, Mapping[str, float]],
+    primary_metric: str,
+    higher_is_better: bool,
+) -> bool:
+    if primary_metric not in metrics:
+        raise ValueError(f"primary metric {primary_metric!r} missing from metrics {sorted(metrics)}")
+    ours = metrics[primary_metric]
+    for name, baseline in baselines.items():
+        if primary_metric not in baseline:
+            raise ValueError(f"baseline {name!r} lacks the primary metric {primary_metric!r}")
+        theirs = baseline[primary_metric]
+        if (ours <= theirs) if higher_is_better else (ours >= theirs):
+            return False
+    return True
+
+
+def metrics_table_markdown(report: Report) -> str:
+    """A model-vs-baselines table over every metric the model reports."""
+    rows = {"model": report.metrics, **report.baselines}
+    names = list(report.metrics)
+    header = "| | " + " | ".join(names) + " |\n|---|" + "---|" * len(names) + "\n"
+    lines = [
+        f"| {row_name} | " + " | ".join(_format_number(values.get(name)) for name in names) + " |"
+        for row_name, values in rows.items()
+    ]
+    return header + "\n".join(lines) + "\n"
+
+
+def _format_number(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def figure_png(figure: Any) -> bytes:
+    """Render a matplotlib figure to PNG bytes and close it."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def png_markdown(png: bytes, alt: str) -> str:
+    """Inline a PNG in Markdown (Dagster shows images only inside Markdown metadata)."""
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode('ascii')})"
+
+
+def write_report(
+    reports_dir: Path, name: str, report: Report, plots: Mapping[str, bytes] | None = None, notes_markdown: str = ""
+) -> dict[str, Path]:
+    """Write ``<name>.json``, ``<name>.md`` and ``<name>_<plot>.png`` atomically; return their paths."""
+    reports_dir = Path(reports_dir)
+    paths = {"json": write_json_atomic(reports_dir / f"{name}.json", report.to_dict())}
+    plot_links = []
+    for plot_name, png in (plots or {}).items():
+        plot_path = write_bytes_atomic(reports_dir / f"{name}_{plot_name}.png", png)
+        paths[plot_name] = plot_path
+        plot_links.append(f"![{plot_name}]({plot_path.name})")
+    verdict = "beats" if report.beats_baselines else "does NOT beat"
+    markdown = (
+        f"# {report.task}\n\nThe model {verdict} every baseline on `{report.primary_metric}`.\n\n"
+        f"Data: {report.data}\n\n{metrics_table_markdown(report)}\n{notes_markdown}\n" + "\n".join(plot_links) + "\n"
+    )
+    paths["markdown"] = write_text_atomic(reports_dir / f"{name}.md", markdown)
+    return paths

@@ -1,0 +1,141 @@
+"""Resumable Keras training shared by every model: checkpoint each epoch, early stopping, TensorBoard.
+
+A run that crashes after epoch k restarts from the checkpoint of epoch k, with the early-stopping
+state (best loss, epochs without improvement) it had, as long as the training fingerprint (config,
+data version, seed) is unchanged. A changed fingerprint starts over.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assets.common.atomic import write_json_atomic
+
+LAST_MODEL = "last.keras"
+BEST_WEIGHTS = "best.weights.h5"
+STATE = "state.json"
+
+
+@dataclass
+class TrainingOutcome:
+    """What ``fit_resumable`` did: epochs run in total, the best epoch, per-epoch history, resume point."""
+
+    epochs_run: int
+    best_epoch: int
+    best_monitor_value: float
+    history: dict[str, list[float]]
+    resumed_from_epoch: int
+    stopped_early: bool
+
+
+def _checkpoint_callback_class() -> type:
+    import keras
+
+    class ResumableCheckpoint(keras.callbacks.Callback):
+        """Saves the full model every epoch and the best weights, with early-stopping state beside them."""
+
+        def __init__(self, directory: Path, fingerprint: str, monitor: str, patience: int, state: dict) -> None:
+            super().__init__()
+            self.directory = directory
+            self.fingerprint = fingerprint
+            self.monitor = monitor
+            self.patience = patience
+            self.state = state
+            self.stopped_early = False
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+            logs = logs or {}
+            if self.monitor not in logs:
+                raise ValueError(f"monitor {self.monitor!r} not in the epoch logs {sorted(logs)}")
+            value = float(logs[self.monitor])
+            history = self.state.setdefault("history", {})
+            for name, logged in logs.items():
+                history.setdefault(name, []).append(float(logged))
+            if value < self.state["best"]:
+                self.state.update(best=value, best_epoch=epoch + 1, wait=0)
+                self.model.save_weights(self.directory / BEST_WEIGHTS)
+            else:
+                self.state["wait"] += 1
+            self.state["epoch"] = epoch + 1
+            self.model.save(self.directory / f".{LAST_MODEL}.tmp.keras")
+            (self.directory / f".{LAST_MODEL}.tmp.keras").replace(self.directory / LAST_MODEL)
+            write_json_atomic(self.directory / STATE, {**self.state, "fingerprint": self.fingerprint})
+            if self.state["wait"] >= self.patience:
+                self.stopped_early = True
+                self.model.stop_training = True
+
+    return ResumableCheckpoint
+
+
+def load_resume_state(checkpoint_dir: Path, fingerprint: str) -> dict | None:
+    """The saved state when it belongs to this fingerprint, else None (and stale checkpoints removed)."""
+    state_path = Path(checkpoint_dir) / STATE
+    if not state_path.exists():
+        return None
+    state = json.loads(state_path.read_text())
+    if state.get("fingerprint") != fingerprint or not (Path(checkpoint_dir) / LAST_MODEL).exists():
+        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+        return None
+    return state
+
+
+def fit_resumable(
+    model: Any,
+    train_data: Any,
+    validation_data: Any,
+    *,
+    epochs: int,
+    checkpoint_dir: Path,
+    fingerprint: str,
+    patience: int = 3,
+    monitor: str = "val_loss",
+    tensorboard_dir: Path | None = None,
+    extra_callbacks: list[Any] | None = None,
+    custom_objects: dict[str, Any] | None = None,
+    verbose: int = 0,
+) -> tuple[Any, TrainingOutcome]:
+    """Train ``model`` (or resume its checkpoint), stop early on ``monitor``, return the best-weights model.
+
+    The returned model may be a different object from ``model`` when training resumed from disk.
+    """
+    import keras
+
+    checkpoint_dir = Path(checkpoint_dir)
+    state = load_resume_state(checkpoint_dir, fingerprint)
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    resumed_from = 0
+    if state is not None:
+        model = keras.models.load_model(checkpoint_dir / LAST_MODEL, custom_objects=custom_objects)
+        resumed_from = int(state["epoch"])
+    else:
+        state = {"epoch": 0, "best": float("inf"), "best_epoch": 0, "wait": 0, "history": {}}
+
+    checkpoint = _checkpoint_callback_class()(checkpoint_dir, fingerprint, monitor, patience, state)
+    callbacks = [checkpoint, *(extra_callbacks or [])]
+    if tensorboard_dir is not None:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard_dir), write_graph=False))
+    already_stopped = state["wait"] >= patience
+    if resumed_from < epochs and not already_stopped:
+        model.fit(
+            train_data,
+            validation_data=validation_data,
+            epochs=epochs,
+            initial_epoch=resumed_from,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
+    if (checkpoint_dir / BEST_WEIGHTS).exists():
+        model.load_weights(checkpoint_dir / BEST_WEIGHTS)
+    outcome = TrainingOutcome(
+        epochs_run=int(state["epoch"]),
+        best_epoch=int(state["best_epoch"]),
+        best_monitor_value=float(state["best"]),
+        history=state["history"],
+        resumed_from_epoch=resumed_from,
+        stopped_early=checkpoint.stopped_early or already_stopped,
+    )
+    return model, outcome

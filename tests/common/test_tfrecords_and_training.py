@@ -1,0 +1,96 @@
+"""TFRecord round trip and resumable training (the shared machinery every model uses)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assets.common.tfrecords import int64_feature, make_example, read_dataset, shard_files, write_shards
+from assets.common.training import fit_resumable
+
+tf = pytest.importorskip("tensorflow")
+keras = pytest.importorskip("keras")
+
+
+def _parse(serialized):
+    spec = {"x": tf.io.FixedLenFeature([3], tf.int64), "y": tf.io.FixedLenFeature([], tf.int64)}
+    parsed = tf.io.parse_single_example(serialized, spec)
+    return parsed["x"], parsed["y"]
+
+
+@pytest.mark.parametrize("compression", ["", "GZIP"])
+def test_shards_round_trip_every_record(tmp_path: Path, compression: str) -> None:
+    examples = [make_example({"x": int64_feature([i, i + 1, i + 2]), "y": int64_feature([i % 2])}) for i in range(25)]
+    summary = write_shards(examples, tmp_path / "train", num_shards=4, compression=compression)
+    assert (summary.records, summary.shards) == (25, 4)
+    assert next(Path(name).name for name in shard_files(tmp_path / "train")) == "part-00000-of-00004.tfrecord"
+    rows = [x.tolist() for batch_x, _ in read_dataset(tmp_path / "train", _parse, 8) for x in batch_x.numpy()]
+    assert sorted(row[0] for row in rows) == list(range(25))
+
+
+def test_a_folder_without_manifest_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "partial").mkdir()
+    (tmp_path / "partial" / "part-00000-of-00001.tfrecord").write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match=r"_manifest\.json"):
+        shard_files(tmp_path / "partial")
+
+
+def _model() -> "keras.Model":
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input(shape=(4,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    return model
+
+
+def _data() -> tuple["tf.data.Dataset", "tf.data.Dataset"]:
+    features = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    targets = features @ np.array([1.0, -2.0, 0.5, 3.0], dtype="float32")
+    dataset = tf.data.Dataset.from_tensor_slices((features, targets)).batch(16)
+    return dataset, dataset
+
+
+class _CrashAfterEpoch(keras.callbacks.Callback):
+    def __init__(self, epoch: int) -> None:
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if epoch + 1 == self.epoch:
+            raise KeyboardInterrupt("simulated crash")
+
+
+def test_training_resumes_from_the_last_checkpoint(tmp_path: Path) -> None:
+    train, valid = _data()
+    arguments = {"epochs": 5, "checkpoint_dir": tmp_path / "ckpt", "fingerprint": "v1", "patience": 10}
+    with pytest.raises(KeyboardInterrupt):
+        fit_resumable(_model(), train, valid, **arguments, extra_callbacks=[_CrashAfterEpoch(2)])
+    _, outcome = fit_resumable(_model(), train, valid, **arguments)
+    assert outcome.resumed_from_epoch == 2
+    assert outcome.epochs_run == 5
+    assert len(outcome.history["loss"]) == 5
+
+
+def test_a_new_fingerprint_starts_over(tmp_path: Path) -> None:
+    train, valid = _data()
+    arguments = {"epochs": 2, "checkpoint_dir": tmp_path / "ckpt", "patience": 10}
+    fit_resumable(_model(), train, valid, fingerprint="v1", **arguments)
+    _, outcome = fit_resumable(_model(), train, valid, fingerprint="v2", **arguments)
+    assert outcome.resumed_from_epoch == 0 and outcome.epochs_run == 2
+
+
+def test_early_stopping_restores_the_best_weights(tmp_path: Path) -> None:
+    train, valid = _data()
+    model = _model()
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")  # diverges after the first steps
+    model, outcome = fit_resumable(
+        model,
+        train,
+        valid,
+        epochs=30,
+        checkpoint_dir=tmp_path / "c",
+        fingerprint="x",
+        patience=2,
+    )
+    assert outcome.stopped_early
+    assert outcome.best_monitor_value == min(outcome.history["val_loss"])
