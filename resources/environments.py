@@ -47,6 +47,10 @@ def resources_for_environment(name: str | None = None) -> dict[str, Any]:
 
 EXECUTORS = ("multiprocess", "celery")
 CELERY_VARIABLES = ("ENCORE_CELERY_BROKER", "ENCORE_CELERY_BACKEND")
+# A step's message is acknowledged when the step ends, so an idle worker, not a busy one holding a
+# prefetched message, takes the next step, and a step whose worker dies is delivered again. Redis
+# then redelivers any message unacknowledged after `visibility_timeout`: a day, longer than a training.
+CELERY_SETTINGS: dict[str, Any] = {"task_acks_late": True, "broker_transport_options": {"visibility_timeout": 86400}}
 
 
 def executor_for_environment(name: str | None = None) -> dg.ExecutorDefinition:
@@ -73,6 +77,7 @@ def executor_for_environment(name: str | None = None) -> dg.ExecutorDefinition:
         {
             "broker": {"env": CELERY_VARIABLES[0]},
             "backend": {"env": CELERY_VARIABLES[1]},
+            "config_source": CELERY_SETTINGS,
         },
         name="celery",
     )
