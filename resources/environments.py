@@ -45,7 +45,7 @@ def resources_for_environment(name: str | None = None) -> dict[str, Any]:
     return ENVIRONMENTS[name]()
 
 
-EXECUTORS = ("multiprocess", "celery")
+EXECUTORS = ("multiprocess", "celery", "k8s")
 CELERY_VARIABLES = ("ENCORE_CELERY_BROKER", "ENCORE_CELERY_BACKEND")
 # A step's message is acknowledged when the step ends, so an idle worker, not a busy one holding a
 # prefetched message, takes the next step, and a step whose worker dies is delivered again. Redis
@@ -54,7 +54,10 @@ CELERY_SETTINGS: dict[str, Any] = {"task_acks_late": True, "broker_transport_opt
 
 
 def executor_for_environment(name: str | None = None) -> dg.ExecutorDefinition:
-    """The executor of every job: ``$ENCORE_EXECUTOR``, ``multiprocess`` unless set to ``celery``.
+    """The executor of every job: ``$ENCORE_EXECUTOR``, ``multiprocess`` unless set to ``celery`` or ``k8s``.
+
+    ``k8s`` is dagster-k8s's ``k8s_job_executor`` (each step a Kubernetes Job, configured by the run
+    config and the instance's ``K8sRunLauncher``; see docs/deploy/k8s-executor-run-config.yaml).
 
     Celery reads its broker and result backend from ``$ENCORE_CELERY_BROKER`` and
     ``$ENCORE_CELERY_BACKEND`` when a run starts (so passwords stay out of the run config). Workers
@@ -65,6 +68,12 @@ def executor_for_environment(name: str | None = None) -> dg.ExecutorDefinition:
         raise ValueError(f"ENCORE_EXECUTOR={name!r} is not one of {list(EXECUTORS)}")
     if name == "multiprocess":
         return dg.multiprocess_executor
+    if name == "k8s":
+        try:
+            from dagster_k8s import k8s_job_executor
+        except ImportError as error:
+            raise ValueError("ENCORE_EXECUTOR=k8s needs dagster-k8s: pip install dagster-k8s") from error
+        return k8s_job_executor
     missing = [variable for variable in CELERY_VARIABLES if not os.environ.get(variable)]
     if missing:
         raise ValueError(

@@ -62,3 +62,14 @@ def test_celery_settings_acknowledge_late_and_outlast_a_training() -> None:
 
 def _with(extra: dict[str, str]) -> dict[str, str]:
     return {**os.environ, **extra}
+
+
+def test_k8s_names_the_missing_package_when_dagster_k8s_is_absent() -> None:
+    # dagster-k8s is not a dependency here: the deployment image installs it (docs/deploy.md).
+    try:
+        import dagster_k8s  # noqa: F401
+    except ImportError:
+        with pytest.raises(ValueError, match="pip install dagster-k8s"):
+            executor_for_environment("k8s")
+    else:
+        assert executor_for_environment("k8s").name == "k8s"
