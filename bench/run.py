@@ -1,15 +1,20 @@
 """Encore benchmarks: one command, a printed table, numbers in ``bench/results/latest.json``.
 
-    .venv/bin/python bench/run.py [--skip-materialize]
+    .venv/bin/python bench/run.py [--skip-materialize] [--skip-formats] [--skip-training] [--skip-celery]
 
-Measures the import time of the code location, the sample-data generation of every source, and the
-full materialization of the sample graph (wall time and peak memory of the child process).
+Measures the import time of the code location, the sample-data generation of every source, the full
+materialization of the sample graph (wall time and peak memory of the child process), TFRecord
+against parquet write/read throughput (bench/formats.py), training examples/s from tf.data against
+in-memory NumPy (bench/input_pipeline.py), and the sample graph's wall time with the local executor
+against Celery with two workers (bench/executors.py; needs redis-server). bench/README.md has the
+figures of the development machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -64,26 +69,42 @@ def measure_materialization(home: Path) -> list[Row]:
 
 
 def _environment() -> dict[str, str]:
-    import os
-
     return {key: value for key, value in os.environ.items() if key != "ENCORE_RAW_ROOT"}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-materialize", action="store_true", help="skip the full materialization")
+    parser.add_argument("--skip-formats", action="store_true", help="skip TFRecord against parquet")
+    parser.add_argument("--skip-training", action="store_true", help="skip tf.data against NumPy training")
+    parser.add_argument("--skip-celery", action="store_true", help="skip local against Celery executor")
+    parser.add_argument("--examples", type=int, default=20000, help="examples for the format benchmark")
+    parser.add_argument("--training-examples", type=int, default=8000, help="examples for the training benchmark")
     arguments = parser.parse_args()
-    rows: list[Row] = [measure_import()]
+    rows: list[Row] = [("load average (1 min) at start", os.getloadavg()[0], "runnable"), measure_import()]
     with tempfile.TemporaryDirectory() as scratch:
         rows += measure_sample_generation(Path(scratch) / "raw")
         if not arguments.skip_materialize:
             rows += measure_materialization(Path(scratch) / "home")
+        if not arguments.skip_formats:
+            from bench import formats
+
+            rows += formats.measure(arguments.examples, Path(scratch) / "formats")
+        if not arguments.skip_training:
+            from bench import input_pipeline
+
+            rows += input_pipeline.measure(arguments.training_examples, Path(scratch) / "training")
+        if not arguments.skip_celery:
+            from bench import executors
+
+            rows += executors.measure(Path(scratch) / "executors")
+    rows.append(("load average (1 min) at end", os.getloadavg()[0], "runnable"))
     width = max(len(name) for name, _, _ in rows)
     print(f"{'benchmark':<{width}}  {'value':>10}  unit")
     for name, value, unit in rows:
         print(f"{name:<{width}}  {value:>10.2f}  {unit}")
     results = {
-        "machine": f"{platform.machine()} {platform.processor() or ''} cores={__import__('os').cpu_count()}",
+        "machine": f"{platform.machine()} {platform.processor() or ''} cores={os.cpu_count()}",
         "rows": [{"benchmark": name, "value": round(value, 4), "unit": unit} for name, value, unit in rows],
     }
     output = REPOSITORY / "bench" / "results" / "latest.json"

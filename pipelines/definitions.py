@@ -1,4 +1,4 @@
-"""The Encore code location: every domain's assets, with jobs and resources for the environment."""
+"""The Encore code location: every domain's assets, with jobs, automation, resources and executor."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from assets.lyrics.definitions import defs as lyrics_defs
 from assets.midi.definitions import defs as midi_defs
 from assets.setlists.definitions import defs as setlists_defs
 from assets.trends.definitions import defs as trends_defs
-from pipelines.jobs import DOMAIN_JOBS
-from resources.environments import resources_for_environment
+from pipelines.jobs import JOBS
+from pipelines.schedules import SCHEDULES
+from pipelines.sensors import SENSORS
+from resources.environments import executor_for_environment, resources_for_environment
 
 defs = dg.Definitions.merge(
     setlists_defs,
@@ -18,5 +20,11 @@ defs = dg.Definitions.merge(
     midi_defs,
     audio_defs,
     trends_defs,
-    dg.Definitions(jobs=DOMAIN_JOBS, resources=resources_for_environment()),
+    dg.Definitions(
+        jobs=JOBS,
+        schedules=SCHEDULES,
+        sensors=SENSORS,
+        resources=resources_for_environment(),
+        executor=executor_for_environment(),
+    ),
 )

@@ -1,9 +1,16 @@
-"""Resources per environment, chosen in one place by ``ENCORE_ENV`` (default ``local``)."""
+"""Resources and executor per environment, chosen in one place.
+
+``ENCORE_ENV`` (default ``local``) picks the resources; ``ENCORE_EXECUTOR`` (default ``multiprocess``)
+picks how a run's steps execute: in subprocesses on this machine, or as Celery tasks that workers
+(``dagster-celery worker start``) pick up from a broker, training steps on the ``gpu`` queue.
+"""
 
 from __future__ import annotations
 
 import os
 from typing import Any
+
+import dagster as dg
 
 from resources.duckdb import DuckDBResource
 from resources.lake import LakeResource
@@ -36,3 +43,50 @@ def resources_for_environment(name: str | None = None) -> dict[str, Any]:
     if name not in ENVIRONMENTS:
         raise ValueError(f"ENCORE_ENV={name!r} is not one of {sorted(ENVIRONMENTS)}")
     return ENVIRONMENTS[name]()
+
+
+EXECUTORS = ("multiprocess", "celery", "k8s")
+CELERY_VARIABLES = ("ENCORE_CELERY_BROKER", "ENCORE_CELERY_BACKEND")
+# A step's message is acknowledged when the step ends, so an idle worker, not a busy one holding a
+# prefetched message, takes the next step, and a step whose worker dies is delivered again. Redis
+# then redelivers any message unacknowledged after `visibility_timeout`: a day, longer than a training.
+CELERY_SETTINGS: dict[str, Any] = {"task_acks_late": True, "broker_transport_options": {"visibility_timeout": 86400}}
+
+
+def executor_for_environment(name: str | None = None) -> dg.ExecutorDefinition:
+    """The executor of every job: ``$ENCORE_EXECUTOR``, ``multiprocess`` unless set to ``celery`` or ``k8s``.
+
+    ``k8s`` is dagster-k8s's ``k8s_job_executor`` (each step a Kubernetes Job, configured by the run
+    config and the instance's ``K8sRunLauncher``; see docs/deploy/k8s-executor-run-config.yaml).
+
+    Celery reads its broker and result backend from ``$ENCORE_CELERY_BROKER`` and
+    ``$ENCORE_CELERY_BACKEND`` when a run starts (so passwords stay out of the run config). Workers
+    must use the same broker and backend (docs/deploy.md shows the command lines).
+    """
+    name = name or os.environ.get("ENCORE_EXECUTOR", "multiprocess")
+    if name not in EXECUTORS:
+        raise ValueError(f"ENCORE_EXECUTOR={name!r} is not one of {list(EXECUTORS)}")
+    if name == "multiprocess":
+        return dg.multiprocess_executor
+    if name == "k8s":
+        try:
+            from dagster_k8s import k8s_job_executor
+        except ImportError as error:
+            raise ValueError("ENCORE_EXECUTOR=k8s needs dagster-k8s: pip install dagster-k8s") from error
+        return k8s_job_executor
+    missing = [variable for variable in CELERY_VARIABLES if not os.environ.get(variable)]
+    if missing:
+        raise ValueError(
+            f"ENCORE_EXECUTOR=celery needs {' and '.join(missing)} (e.g. redis://127.0.0.1:6379/0 for both)"
+        )
+    # Imported only here: dagster-celery (the `celery` extra) is not needed to run locally.
+    from dagster_celery import celery_executor
+
+    return celery_executor.configured(
+        {
+            "broker": {"env": CELERY_VARIABLES[0]},
+            "backend": {"env": CELERY_VARIABLES[1]},
+            "config_source": CELERY_SETTINGS,
+        },
+        name="celery",
+    )

@@ -1,0 +1,97 @@
+"""Wall time of materializing the whole sample graph with the local (multiprocess) executor and with
+Dagster's Celery executor and two workers over a local Redis (`cpu`: queue `dagster`; `gpu`: queues
+`dagster,gpu`; one task at a time each), each into a fresh Encore home and a migrated DAGSTER_HOME.
+Worker start-up is measured apart: a deployment starts workers once, not per run."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from tests.operations.processes import BIN, REPOSITORY, base_environment, free_port, running, wait_until
+
+Row = tuple[str, float, str]
+WORKERS = {"cpu": "dagster", "gpu": "dagster,gpu"}
+
+
+def _materialize(environment: dict[str, str], log: Path) -> float:
+    started = time.perf_counter()
+    with open(log, "wb") as output:
+        subprocess.run(
+            [str(BIN / "dagster"), "asset", "materialize", "--select", "*", "-m", "pipelines"],
+            cwd=REPOSITORY,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=True,
+            timeout=1800,
+        )
+    return time.perf_counter() - started
+
+
+def _fresh_instance(scratch: Path, name: str, environment: dict[str, str]) -> dict[str, str]:
+    dagster_home = scratch / f"{name}-dagster"
+    dagster_home.mkdir(parents=True)
+    shutil.copy(REPOSITORY / "dagster.yaml", dagster_home / "dagster.yaml")
+    environment = {**base_environment(dagster_home, scratch / f"{name}-encore"), **environment}
+    subprocess.run(
+        [str(BIN / "dagster"), "instance", "migrate"], env=environment, check=True, capture_output=True, timeout=120
+    )
+    return environment
+
+
+def _answers(port: int) -> bool:
+    import socket
+
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+        connection.sendall(b"PING\r\n")
+        return connection.recv(16).startswith(b"+PONG")
+    return False
+
+
+def measure(scratch: Path) -> list[Row]:
+    redis_server = shutil.which("redis-server")
+    if redis_server is None:
+        raise RuntimeError("redis-server is not installed (Debian package redis-server): cannot measure Celery")
+    local = _fresh_instance(scratch, "local", {"ENCORE_EXECUTOR": "multiprocess"})
+    rows: list[Row] = [
+        ("materialize '*', local multiprocess executor", _materialize(local, scratch / "local.log"), "s")
+    ]
+
+    port = free_port()
+    celery = _fresh_instance(
+        scratch,
+        "celery",
+        {
+            "ENCORE_EXECUTOR": "celery",
+            "ENCORE_CELERY_BROKER": f"redis://127.0.0.1:{port}/0",
+            "ENCORE_CELERY_BACKEND": f"redis://127.0.0.1:{port}/1",
+            "PYTHONPATH": str(REPOSITORY),
+            "PATH": os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),
+        },
+    )
+    with contextlib.ExitStack() as stack:
+        redis_command = [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        stack.enter_context(running(redis_command, scratch / "redis.log", celery))
+        wait_until(lambda: _answers(port), timeout=30, what="redis-server")
+        started = time.perf_counter()
+        logs = []
+        for name, queues in WORKERS.items():
+            command = [
+                str(BIN / "dagster-celery"),
+                *("worker", "start", "-A", "dagster_celery.app", "-n", name, "-q", queues),
+                *("-y", str(REPOSITORY / "docs" / "deploy" / "celery-worker.yaml")),
+                *("--", "--concurrency=1", "--without-gossip", "--without-mingle"),
+            ]
+            logs.append(scratch / f"worker-{name}.log")
+            stack.enter_context(running(command, logs[-1], celery))
+        wait_until(lambda: all(" ready." in log.read_text(errors="replace") for log in logs), 120, "two workers")
+        rows.append(("start two Celery workers", time.perf_counter() - started, "s"))
+        rows.append(
+            ("materialize '*', Celery executor, two workers", _materialize(celery, scratch / "celery.log"), "s")
+        )
+    return rows

@@ -1,0 +1,142 @@
+"""Jobs, the weekly retraining schedule and the raw-files sensor, evaluated with Dagster's test helpers."""
+
+import datetime
+import json
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets.common.sources import DOMAINS, RAW_SOURCES
+from pipelines import defs
+from pipelines.jobs import TRAINING_AND_DOWNSTREAM, job_for_domain
+from pipelines.schedules import weekly_retraining_schedule
+from pipelines.sensors import changed_domains, raw_files_sensor
+from resources import RawDataResource
+
+
+def _selected_keys(job_name: str, definitions: dg.Definitions) -> set[str]:
+    job = definitions.resolve_job_def(job_name)
+    return {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
+
+
+def test_retrain_all_selects_training_assets_and_their_downstream_only() -> None:
+    @dg.asset
+    def clean_songs() -> int:
+        return 1
+
+    @dg.asset
+    def song_model(clean_songs: int) -> int:
+        return clean_songs
+
+    @dg.asset
+    def song_report(song_model: int) -> int:
+        return song_model
+
+    @dg.asset
+    def unrelated_table() -> int:
+        return 1
+
+    definitions = dg.Definitions(
+        assets=[clean_songs, song_model, song_report, unrelated_table],
+        jobs=[dg.define_asset_job("retrain_all", selection=TRAINING_AND_DOWNSTREAM)],
+    )
+    assert _selected_keys("retrain_all", definitions) == {"song_model", "song_report"}
+
+
+def test_retrain_all_in_the_code_location_covers_every_model_and_its_downstream() -> None:
+    graph = defs.resolve_asset_graph()
+    pending = [key for key in graph.get_all_asset_keys() if key.path[-1].endswith("_model")]
+    expected: set[str] = set()
+    while pending:
+        key = pending.pop()
+        if key.to_user_string() not in expected:
+            expected.add(key.to_user_string())
+            pending.extend(graph.get(key).child_keys)
+    assert _selected_keys("retrain_all", defs) == expected
+
+
+def test_every_domain_has_a_job() -> None:
+    job_names = {job.name for job in defs.get_repository_def().get_all_jobs()}
+    assert {job_for_domain(domain) for domain in DOMAINS} | {"retrain_all"} <= job_names
+    with pytest.raises(ValueError, match="not one of the domains"):
+        job_for_domain("podcasts")
+
+
+def test_weekly_schedule_is_off_by_default_and_requests_retrain_all() -> None:
+    assert weekly_retraining_schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert weekly_retraining_schedule.job_name == "retrain_all"
+    monday = datetime.datetime(2026, 11, 23, 3, 0, tzinfo=datetime.UTC)
+    context = dg.build_schedule_context(scheduled_execution_time=monday)
+    requests = weekly_retraining_schedule.evaluate_tick(context).run_requests
+    assert len(requests) == 1
+    assert requests[0].job_name in (None, "retrain_all")
+    assert weekly_retraining_schedule.cron_schedule == "0 3 * * 1"
+    assert weekly_retraining_schedule.execution_timezone == "UTC"
+
+
+def _evaluate(raw_root: Path, cursor: str | None) -> dg.SensorResult:
+    context = dg.build_sensor_context(cursor=cursor, resources={"raw_data": RawDataResource(root=str(raw_root))})
+    return raw_files_sensor(context)
+
+
+def test_sensor_skips_while_no_raw_folder_exists(tmp_path: Path) -> None:
+    result = _evaluate(tmp_path / "raw", None)
+    assert result.run_requests == []
+    assert "no raw folder" in result.skip_reason.skip_message
+    assert json.loads(result.cursor) == {}
+
+
+def _write_files(folder: Path, *names: str) -> None:
+    """Small stand-ins for raw files: the sensor looks at names, sizes and times, not contents."""
+    for name in names:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(f"{name}\n")
+
+
+def test_sensor_requests_a_domain_job_when_its_folder_appears_or_changes(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    _write_files(raw / "lyrics", "songdata.csv")
+    _write_files(raw / "tianchi", "mars_tianchi_songs.csv", "mars_tianchi_user_actions.csv")
+
+    first = _evaluate(raw, None)
+    assert [request.job_name for request in first.run_requests] == ["lyrics_job", "trends_job"]
+    assert set(json.loads(first.cursor)) == {"lyrics", "tianchi"}
+    assert all(request.tags["encore/trigger"] == "raw_files_sensor" for request in first.run_requests)
+
+    unchanged = _evaluate(raw, first.cursor)
+    assert unchanged.run_requests == []
+    assert unchanged.cursor == first.cursor
+
+    songdata = raw / "lyrics" / "songdata.csv"
+    songdata.write_text(songdata.read_text() + "Someone,New song,/new,la la\n")
+    edited = _evaluate(raw, unchanged.cursor)
+    assert [request.job_name for request in edited.run_requests] == ["lyrics_job"]
+    lyrics_before = next(request for request in first.run_requests if request.job_name == "lyrics_job")
+    assert edited.run_requests[0].run_key != lyrics_before.run_key
+    assert json.loads(edited.cursor)["tianchi"] == json.loads(first.cursor)["tianchi"]
+
+
+def test_sensor_ignores_a_removed_folder_and_sees_a_new_optional_one(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    _write_files(raw / "nottingham", "train/tune.mid", "valid/tune.mid")
+    first = _evaluate(raw, None)
+    shutil.rmtree(raw / "nottingham")
+    removed = _evaluate(raw, first.cursor)
+    assert removed.run_requests == []
+    _write_files(raw / "gtzan", "genres/blues/blues.00000.wav")
+    added = _evaluate(raw, removed.cursor)
+    assert [request.job_name for request in added.run_requests] == ["audio_job"]
+
+
+def test_changed_domains_lists_each_domain_once_in_order() -> None:
+    current = {source.folder: "new" for source in RAW_SOURCES}
+    assert changed_domains({}, current) == list(DOMAINS)
+    assert changed_domains(current, current) == []
+    assert changed_domains({**current, "piano_velocity": "old", "nottingham": "old"}, current) == ["midi"]
+
+
+def test_sensor_targets_every_domain_job_and_is_off_by_default() -> None:
+    assert raw_files_sensor.default_status == dg.DefaultSensorStatus.STOPPED
+    assert {job.name for job in raw_files_sensor.jobs} == {job_for_domain(domain) for domain in DOMAINS}
