@@ -3,5 +3,21 @@
 import dagster as dg
 
 from assets.common.raw_assets import raw_assets_for_domain
+from assets.setlists.data_assets import (
+    clean_setlists,
+    clean_setlists_is_valid,
+    setlist_tfrecords,
+    song_sequences,
+    song_vocabulary,
+)
 
-defs = dg.Definitions(assets=[*raw_assets_for_domain("setlists")])
+SETLISTS_ASSETS = [
+    *raw_assets_for_domain("setlists"),
+    clean_setlists,
+    song_vocabulary,
+    song_sequences,
+    setlist_tfrecords,
+]
+SETLISTS_CHECKS = [clean_setlists_is_valid]
+
+defs = dg.Definitions(assets=SETLISTS_ASSETS, asset_checks=SETLISTS_CHECKS)
