@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from assets.common.tfrecords import ShardSummary, int64_feature, make_example, read_dataset, write_shards
+from assets.setlists.rotation import rows_of_shows
 from assets.setlists.sequences import Windows
 
 
@@ -65,9 +66,7 @@ def next_song_dataset(
 
     spec = feature_spec(seq_len)
     shows, array = rotation
-    row_of_show = np.zeros(int(shows.max()) + 1, dtype=np.int64)
-    row_of_show[shows] = np.arange(len(shows))
-    row_table = tf.constant(row_of_show)
+    row_table = tf.constant(rows_of_shows(shows, np.arange(int(shows.max()) + 1)))
     rotation_table = tf.constant(array)
 
     def parse(serialized: Any) -> Any:
@@ -89,11 +88,9 @@ def windows_dataset(
     import tensorflow as tf
 
     shows, array = rotation
-    row_of_show = np.zeros(int(shows.max()) + 1, dtype=np.int64)
-    row_of_show[shows] = np.arange(len(shows))
     rotation_table = tf.constant(array)
     dataset = tf.data.Dataset.from_tensor_slices(
-        (windows.context, windows.marks, row_of_show[windows.show_number], windows.target)
+        (windows.context, windows.marks, rows_of_shows(shows, windows.show_number), windows.target)
     )
     if shuffle:
         dataset = dataset.shuffle(len(windows), seed=seed, reshuffle_each_iteration=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from assets.setlists.sequences import SPECIAL_TOKENS
+
 ROTATION_COLUMNS = ["show_number", "token_id", "plays_last_n", "shows_since_last", "played_1_ago", "played_2_ago",
                     "played_3_ago"]  # fmt: skip
 FEATURE_NAMES = ["log_plays_last_n", "log_shows_since_last", "never_played", "played_1_ago", "played_2_ago",
@@ -24,7 +26,7 @@ def played_matrix(sequences: pd.DataFrame, vocabulary_size: int) -> tuple[np.nda
     played = np.zeros((len(shows), vocabulary_size), dtype=np.float32)
     songs = sequences[sequences["kind"] == "song"]
     played[songs["show_number"].map(row_of).to_numpy(), songs["token_id"].to_numpy()] = 1.0
-    played[:, :5] = 0.0  # specials, and <unk>, carry no rotation
+    played[:, : len(SPECIAL_TOKENS)] = 0.0  # specials, and <unk>, carry no rotation
     return shows, played
 
 
@@ -54,7 +56,8 @@ def compute_rotation(sequences: pd.DataFrame, vocabulary_size: int, window: int)
             "played_3_ago": previous[2].ravel().astype(np.int8),
         }
     )
-    return frame[frame["token_id"] >= 5].reset_index(drop=True)
+    frame["window"] = np.int16(window)  # kept with the table so a re-split can rebuild it the same way
+    return frame[frame["token_id"] >= len(SPECIAL_TOKENS)].reset_index(drop=True)
 
 
 def rotation_matrix(rotation: pd.DataFrame, vocabulary_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -78,6 +81,13 @@ def rotation_matrix(rotation: pd.DataFrame, vocabulary_size: int) -> tuple[np.nd
     )
     array[rows, tokens] = features
     return shows, array
+
+
+def rows_of_shows(shows: np.ndarray, show_numbers: np.ndarray) -> np.ndarray:
+    """The row of each show number in a rotation array whose rows are `shows`."""
+    lookup = np.zeros(int(shows.max()) + 1, dtype=np.int64)
+    lookup[shows] = np.arange(len(shows))
+    return lookup[show_numbers]
 
 
 def recent_plays(rotation_array: np.ndarray, rows: np.ndarray) -> np.ndarray:

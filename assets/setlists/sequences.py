@@ -19,7 +19,7 @@ from assets.common.splits import split_by_order
 PAD, UNKNOWN, SET_START, ENCORE_START, SHOW_END = "<pad>", "<unk>", "<set>", "<encore>", "<end>"
 SPECIAL_TOKENS = (PAD, UNKNOWN, SET_START, ENCORE_START, SHOW_END)
 MARKERS = (SET_START, ENCORE_START, SHOW_END)
-PAD_ID, UNKNOWN_ID = 0, 1
+PAD_ID, UNKNOWN_ID, SET_START_ID, ENCORE_START_ID, SHOW_END_ID = range(len(SPECIAL_TOKENS))
 MARK_IDS = {"": 0, ",": 1, ">": 2, "->": 3}
 MARK_VOCABULARY = 4
 VALID_FRACTION, TEST_FRACTION = 0.1, 0.2  # by show date: the last 20% of shows test, the 10% before valid
@@ -78,6 +78,7 @@ def build_vocabulary(stream: pd.DataFrame, min_count: int) -> pd.DataFrame:
     rows += [(song, int(count), "song") for song, count in ordered]
     vocabulary = pd.DataFrame(rows, columns=["token", "train_count", "kind"])
     vocabulary.insert(0, "token_id", np.arange(len(vocabulary), dtype=np.int64))
+    vocabulary["min_count"] = min_count  # kept with the table so a re-split can rebuild it the same way
     return vocabulary
 
 
@@ -126,3 +127,12 @@ def show_token_lists(sequences: pd.DataFrame, split: str) -> list[list[str]]:
     """The token strings of each show of a split (the sentences Word2Vec learns from)."""
     part = sequences[sequences["split"] == split]
     return [group["token"].tolist() for _, group in part.groupby("show_number", sort=True)]
+
+
+def resplit(sequences: pd.DataFrame, splits: dict[int, str], min_count: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same stream under another split of shows, with a vocabulary rebuilt from its training shows."""
+    stream = sequences.assign(split=sequences["show_number"].map(splits))
+    vocabulary = build_vocabulary(stream, min_count)
+    ids = dict(zip(vocabulary["token"], vocabulary["token_id"], strict=True))
+    stream["token_id"] = stream["token"].map(ids).fillna(UNKNOWN_ID).astype("int64")
+    return stream, vocabulary
