@@ -62,9 +62,11 @@ def generate_tokens(
     *,
     temperature: float,
     seed: int,
+    min_songs: int = 10,
     max_tokens: int = 45,
 ) -> list[tuple[int, int]]:
-    """(token, mark before it) pairs of one show: `<set>` first, no repeats, `<end>` last."""
+    """(token, mark before it) pairs of one show: `<set>` first, no repeats, `<end>` last, after at least
+    `min_songs` songs (the stream also holds short TV and radio sets that would otherwise end it early)."""
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
     rng = np.random.default_rng(seed)
@@ -80,6 +82,8 @@ def generate_tokens(
         banned = [PAD_ID, UNKNOWN_ID, *(token for token, _ in generated if token >= first_song)]
         if generated[-1][0] < first_song:
             banned += [SET_START_ID, ENCORE_START_ID, SHOW_END_ID]  # a marker is followed by a song
+        if sum(token >= first_song for token, _ in generated) < min_songs:
+            banned.append(SHOW_END_ID)
         probabilities[banned] = 0.0
         token = int(rng.choice(len(probabilities), p=probabilities / probabilities.sum()))
         previous = generated[-1][0]

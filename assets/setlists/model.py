@@ -33,7 +33,7 @@ class NextSongSettings:
     use_marks: bool = True
     learning_rate: float = 2e-3
     batch_size: int = 128
-    max_epochs: int = 30
+    max_epochs: int = 15
     patience: int = 3
     # MODELLING.md: plays in the last 40 shows and played 1 or 2 shows ago are what lifted song accuracy.
     rotation_features: tuple[str, ...] = ("log_plays_last_n", "played_1_ago", "played_2_ago")

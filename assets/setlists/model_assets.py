@@ -28,7 +28,7 @@ class NextSongModelConfig(dg.Config):
     use_marks: bool = Field(default=True, description="Read the segue marks between context songs.")
     learning_rate: float = Field(default=2e-3, description="Adam learning rate (gradient norm clipped at 1).")
     batch_size: int = Field(default=128, description="Examples per batch.")
-    max_epochs: int = Field(default=30, description="Upper bound; early stopping on validation loss ends sooner.")
+    max_epochs: int = Field(default=15, description="Upper bound; early stopping on validation loss ends sooner.")
     patience: int = Field(default=3, description="Epochs without a better validation loss before stopping.")
     rotation_features: list[str] = Field(
         default=list(NextSongSettings().rotation_features),
