@@ -1,0 +1,202 @@
+"""The next-song LSTM: token and segue-mark embeddings -> LSTM -> song logits, plus rotation logits.
+
+The chosen rotation features of the current show ([songs, features]) are turned into one logit per song
+by a learned weight per feature (shared by all songs) and added to the LSTM's logits.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from assets.setlists.rotation import FEATURE_NAMES
+from assets.setlists.sequences import MARK_VOCABULARY
+
+
+@dataclass(frozen=True)
+class NextSongSettings:
+    """Every hyperparameter of one next-song model (the Dagster config and the sweep both build these)."""
+
+    seq_len: int = 50
+    embedding_dim: int = 64
+    lstm_layers: int = 1
+    units: int = 128
+    dropout_before: float = 0.3
+    dropout_after: float = 0.5
+    embedding_init: Literal["word2vec", "random"] = "word2vec"
+    trainable_embeddings: bool = True
+    use_rotation: bool = True
+    use_marks: bool = True
+    learning_rate: float = 2e-3
+    batch_size: int = 128
+    max_epochs: int = 15
+    patience: int = 3
+    # MODELLING.md: plays in the last 40 shows and played 1 or 2 shows ago are what lifted song accuracy.
+    rotation_features: tuple[str, ...] = ("log_plays_last_n", "played_1_ago", "played_2_ago")
+
+    def validate(self, stored_seq_len: int) -> None:
+        if self.lstm_layers not in (1, 2):
+            raise ValueError(f"lstm_layers must be 1 or 2, got {self.lstm_layers}")
+        if not 1 <= self.seq_len <= stored_seq_len:
+            raise ValueError(f"seq_len must be between 1 and the TFRecords' {stored_seq_len}, got {self.seq_len}")
+        for name in ("dropout_before", "dropout_after"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+        unknown = [name for name in self.rotation_features if name not in FEATURE_NAMES]
+        if unknown or (self.use_rotation and not self.rotation_features):
+            raise ValueError(f"rotation_features must be a non-empty subset of {FEATURE_NAMES}, got {unknown}")
+        if self.embedding_init not in ("word2vec", "random"):
+            raise ValueError(f"embedding_init must be 'word2vec' or 'random', got {self.embedding_init!r}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "rotation_features": list(self.rotation_features)}
+
+    @property
+    def rotation_columns(self) -> list[int]:
+        """Positions of the chosen features in the rotation array's last axis."""
+        return [FEATURE_NAMES.index(name) for name in self.rotation_features]
+
+
+def build_model(
+    vocabulary_size: int,
+    settings: NextSongSettings,
+    embedding_weights: np.ndarray | None = None,
+) -> Any:
+    """A Keras functional model from (context, marks[, rotation]) to next-token logits."""
+    import keras
+    from keras import layers
+
+    if vocabulary_size < 6:
+        raise ValueError(f"vocabulary_size must include the 5 special tokens and a song, got {vocabulary_size}")
+    context = keras.Input(shape=(settings.seq_len,), dtype="int32", name="context")
+    inputs = {"context": context}
+    initializer: Any = "uniform"
+    if embedding_weights is not None:
+        if embedding_weights.shape != (vocabulary_size, settings.embedding_dim):
+            raise ValueError(
+                f"embedding weights are {embedding_weights.shape}, expected ({vocabulary_size}, "
+                f"{settings.embedding_dim})"
+            )
+        initializer = keras.initializers.Constant(embedding_weights)
+    embedded = layers.Embedding(
+        vocabulary_size,
+        settings.embedding_dim,
+        embeddings_initializer=initializer,
+        trainable=settings.trainable_embeddings,
+        name="song_embedding",
+    )(context)
+    if settings.use_marks:
+        marks = keras.Input(shape=(settings.seq_len,), dtype="int32", name="marks")
+        inputs["marks"] = marks
+        embedded = layers.Concatenate(name="song_and_mark")(
+            [embedded, layers.Embedding(MARK_VOCABULARY, 4, name="mark_embedding")(marks)]
+        )
+    hidden = layers.Dropout(settings.dropout_before, name="dropout_before")(embedded)
+    for layer in range(settings.lstm_layers):
+        last = layer == settings.lstm_layers - 1
+        hidden = layers.LSTM(settings.units, return_sequences=not last, name=f"lstm_{layer + 1}")(hidden)
+    hidden = layers.Dropout(settings.dropout_after, name="dropout_after")(hidden)
+    logits = layers.Dense(vocabulary_size, name="song_logits")(hidden)
+    if settings.use_rotation:
+        rotation = keras.Input(
+            shape=(vocabulary_size, len(settings.rotation_features)), dtype="float32", name="rotation"
+        )
+        inputs["rotation"] = rotation
+        rotation_logits = layers.Dense(1, use_bias=False, kernel_initializer="zeros", name="rotation_weights")(rotation)
+        logits = layers.Add(name="logits")([logits, layers.Reshape((vocabulary_size,))(rotation_logits)])
+    model = keras.Model(inputs=inputs, outputs=logits, name="next_song_lstm")
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=settings.learning_rate, clipnorm=1.0),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def model_inputs(dataset: Any, settings: NextSongSettings) -> Any:
+    """Keep the inputs this model takes, and the last `seq_len` tokens of the stored context."""
+
+    import tensorflow as tf
+
+    def select(features: dict[str, Any], target: Any) -> Any:
+        chosen = {"context": features["context"][:, -settings.seq_len :]}
+        if settings.use_marks:
+            chosen["marks"] = features["marks"][:, -settings.seq_len :]
+        if settings.use_rotation:
+            chosen["rotation"] = tf.gather(features["rotation"], settings.rotation_columns, axis=-1)
+        return chosen, target
+
+    return dataset.map(select)
+
+
+@dataclass
+class TrainedModel:
+    model: Any
+    epochs_run: int
+    best_epoch: int
+    best_val_loss: float
+    train_seconds: float
+    history: dict[str, list[float]]
+
+
+def train_model(
+    model: Any,
+    train_data: Any,
+    valid_data: Any,
+    settings: NextSongSettings,
+    *,
+    checkpoint_dir: Path,
+    fingerprint: str,
+    tensorboard_dir: Path | None,
+) -> TrainedModel:
+    """Fit with per-epoch checkpoints and early stopping on validation loss; best weights are kept."""
+    from assets.common.training import fit_resumable
+    from assets.setlists.event_log import scalar_event_callback
+
+    started = time.perf_counter()
+    model, outcome = fit_resumable(
+        model,
+        model_inputs(train_data, settings),
+        model_inputs(valid_data, settings),
+        epochs=settings.max_epochs,
+        checkpoint_dir=checkpoint_dir,
+        fingerprint=fingerprint,
+        patience=settings.patience,
+        extra_callbacks=[scalar_event_callback(tensorboard_dir)] if tensorboard_dir is not None else None,
+    )
+    return TrainedModel(
+        model,
+        outcome.epochs_run,
+        outcome.best_epoch,
+        outcome.best_monitor_value,
+        time.perf_counter() - started,
+        outcome.history,
+    )
+
+
+def predict_probabilities(model: Any, dataset: Any, settings: NextSongSettings) -> np.ndarray:
+    """[examples, vocabulary] next-token probabilities (float64) in dataset order."""
+    import keras
+
+    logits = model.predict(model_inputs(dataset, settings), verbose=0)
+    return keras.ops.convert_to_numpy(keras.ops.softmax(logits.astype(np.float32), axis=-1)).astype(np.float64)
+
+
+def save_model(model: Any, path: Path) -> Path:
+    """Save as `.keras` under a temporary name first (Keras wants the suffix), then rename into place."""
+    import os
+    import uuid
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{uuid.uuid4().hex[:8]}.{path.name}")
+    try:
+        model.save(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path

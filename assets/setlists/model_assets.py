@@ -1,0 +1,144 @@
+"""Setlists model assets: the next-song LSTM, its report on the test split, and a generated next show."""
+
+import json
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from assets.common.atomic import write_text_atomic
+from assets.common.dagster_metadata import TRAINING_ASSET_ARGS, report_metadata
+from assets.common.reports import write_report
+from assets.setlists.data_assets import DOMAIN
+from assets.setlists.model import NextSongSettings
+from assets.setlists.rotation import FEATURE_NAMES
+from resources import LakeResource, TrainingResource
+
+
+class NextSongModelConfig(dg.Config):
+    seq_len: int = Field(default=50, description="Tokens of context the LSTM reads (at most the TFRecords').")
+    embedding_dim: int = Field(default=64, description="Song embedding size (must match song_embeddings.dim).")
+    lstm_layers: int = Field(default=1, description="1 or 2 stacked LSTM layers.")
+    units: int = Field(default=128, description="Units per LSTM layer.")
+    dropout_before: float = Field(default=0.3, description="Dropout on the embeddings, before the LSTM.")
+    dropout_after: float = Field(default=0.5, description="Dropout after the LSTM, before the output layer.")
+    embedding_init: str = Field(default="word2vec", description="'word2vec' (from song_embeddings) or 'random'.")
+    trainable_embeddings: bool = Field(default=True, description="Fine-tune the embeddings (False: frozen).")
+    use_rotation: bool = Field(default=True, description="Add rotation features to the logits (learned weights).")
+    use_marks: bool = Field(default=True, description="Read the segue marks between context songs.")
+    learning_rate: float = Field(default=2e-3, description="Adam learning rate (gradient norm clipped at 1).")
+    batch_size: int = Field(default=128, description="Examples per batch.")
+    max_epochs: int = Field(default=15, description="Upper bound; early stopping on validation loss ends sooner.")
+    patience: int = Field(default=3, description="Epochs without a better validation loss before stopping.")
+    rotation_features: list[str] = Field(
+        default=list(NextSongSettings().rotation_features),
+        description=f"Rotation features the model reads, from {FEATURE_NAMES}.",
+    )
+
+    def settings(self) -> NextSongSettings:
+        return NextSongSettings(**{**self.model_dump(), "rotation_features": tuple(self.rotation_features)})
+
+
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow", "keras"}, **TRAINING_ASSET_ARGS)
+def next_song_model(
+    context: dg.AssetExecutionContext,
+    setlist_tfrecords: pd.DataFrame,
+    song_embeddings: pd.DataFrame,
+    song_rotation: pd.DataFrame,
+    song_vocabulary: pd.DataFrame,
+    lake: LakeResource,
+    training: TrainingResource,
+    config: NextSongModelConfig,
+) -> dg.Output[pd.DataFrame]:
+    """An LSTM that reads the last `seq_len` tokens (and the segue marks between them) and predicts the
+    next song or marker; the current show's rotation features are added to its logits through learned
+    weights. Embeddings start from song_embeddings. Early stopping on validation loss keeps the best
+    epoch (no refit on train+valid: valid also tunes the report's recent-song penalty)."""
+    from assets.setlists.training_run import train_next_song
+
+    run = train_next_song(
+        setlist_tfrecords, song_embeddings, song_rotation, song_vocabulary, lake, training, config.settings()
+    )
+    context.log.info(f"trained {run['epochs_run']} epochs, best {run['best_epoch']} ({run['train_seconds']:.0f} s)")
+    row = pd.DataFrame([{**run, "hyperparameters": json.dumps(run["hyperparameters"]),
+                         "history": json.dumps(run["history"])}])  # fmt: skip
+    return dg.Output(
+        row,
+        metadata={
+            "model_path": dg.MetadataValue.path(run["model_path"]),
+            "epochs_run": run["epochs_run"],
+            "best_epoch": run["best_epoch"],
+            "best_val_loss": run["best_val_loss"],
+            "train_seconds": run["train_seconds"],
+            "tensorboard": dg.MetadataValue.path(run["tensorboard_dir"]),
+            "hyperparameters": dg.MetadataValue.json(run["hyperparameters"]),
+        },
+    )
+
+
+class NextSongReportConfig(dg.Config):
+    random_split: bool = Field(
+        default=True, description="Also train and test the same configuration on a seeded random split of shows."
+    )
+    random_split_seed: int = Field(default=0, description="Seed of the random split of shows.")
+
+
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, **TRAINING_ASSET_ARGS)
+def next_song_report(
+    next_song_model: pd.DataFrame,
+    song_sequences: pd.DataFrame,
+    song_vocabulary: pd.DataFrame,
+    song_rotation: pd.DataFrame,
+    song_embeddings: pd.DataFrame,
+    lake: LakeResource,
+    training: TrainingResource,
+    config: NextSongReportConfig,
+) -> dg.MaterializeResult:
+    """The model against `most_frequent` and `markov_bigram` on the test split (every target counts,
+    markers too; an `<unk>` target is always a miss): top-1/top-5 accuracy, log loss, song-only and
+    known-only top-1, per-song F1, accuracy on openers / encores / after a segue, and the same
+    configuration's top-1 on a random split of shows for comparison with published figures."""
+    from assets.setlists.training_run import evaluate_next_song
+
+    evaluation = evaluate_next_song(
+        next_song_model.iloc[0].to_dict(), song_sequences, song_vocabulary, song_rotation, song_embeddings, lake,
+        training, random_split_seed=config.random_split_seed if config.random_split else None,
+    )  # fmt: skip
+    report_paths = write_report(
+        lake.reports_dir(DOMAIN), "next_song", evaluation.report, evaluation.plots, evaluation.notes_markdown
+    )
+    return dg.MaterializeResult(metadata=report_metadata(evaluation.report, report_paths, evaluation.plots))
+
+
+class NextSetlistConfig(dg.Config):
+    temperature: float = Field(default=0.8, description="Sampling temperature (lower: safer, more repetitive).")
+    seed: int = Field(default=0, description="Seed of the sampling.")
+
+
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow", "pandas"})
+def next_setlist(
+    next_song_model: pd.DataFrame,
+    song_sequences: pd.DataFrame,
+    song_vocabulary: pd.DataFrame,
+    song_rotation: pd.DataFrame,
+    lake: LakeResource,
+    config: NextSetlistConfig,
+) -> dg.Output[pd.DataFrame]:
+    """The next show as the model imagines it: sampled token by token from the last 50 songs until the
+    end-of-show marker, with sets, encore and the usual segue marks between songs."""
+    from assets.setlists.training_run import generate_next_setlist
+
+    setlist, text = generate_next_setlist(
+        next_song_model.iloc[0].to_dict(), song_sequences, song_vocabulary, song_rotation, config.temperature,
+        config.seed,
+    )  # fmt: skip
+    text_path = write_text_atomic(lake.reports_dir(DOMAIN) / "next_setlist.md", f"# Next setlist\n\n{text}\n")
+    return dg.Output(
+        setlist,
+        metadata={
+            "setlist": dg.MetadataValue.md(text.replace("\n", "\n\n")),
+            "songs": len(setlist),
+            "path": dg.MetadataValue.path(str(text_path)),
+            **config.model_dump(),
+        },
+    )
