@@ -32,6 +32,7 @@ class ParsedLyrics:
     duplicates: list[dict[str, object]] = field(default_factory=list)
     records_read: int = 0
     seen: set[bytes] = field(default_factory=set, repr=False)
+    names: dict[str, str] = field(default_factory=dict, repr=False)  # one string object per artist / file
 
     def frame(self) -> pd.DataFrame:
         frame = pd.DataFrame(self.columns, columns=CLEAN_COLUMNS)
@@ -129,7 +130,8 @@ def _keep_or_set_aside(
         parsed.duplicates.append({"file": str(path), "row": row, "artist": artist, "song": song})
         return
     parsed.seen.add(digest)
-    values = (artist, song, fields[positions["link"]].strip(), text, len(text), str(path), row)
+    artist, source = (parsed.names.setdefault(name, name) for name in (artist, str(path)))
+    values = (artist, song, fields[positions["link"]].strip(), text, len(text), source, row)
     for name, value in zip(CLEAN_COLUMNS, values, strict=True):
         parsed.columns[name].append(value)
 

@@ -1,5 +1,7 @@
 """Streamed parsing of songdata.csv: normalization, duplicates, quarantine and the error paths."""
 
+import csv
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,27 @@ def test_the_sample_file_has_its_two_duplicates_and_one_empty_text(sample_raw_ro
     assert len(parsed.duplicates) == 2
     assert [record.reason for record in parsed.bad_records] == ["empty text"]
     assert len(parsed.frame()) == 149
+
+
+def test_parsing_streams_the_file_instead_of_holding_it_twice(tmp_path: Path, sample_raw_root: Path) -> None:
+    songs = parse_songdata(sample_raw_root / "lyrics" / "songdata.csv").frame()
+    big = tmp_path / "songdata.csv"
+    with open(big, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(["artist", "song", "link", "text"])
+        for copy in range(60):  # other artists, so none of these are duplicates
+            for artist, song, text in zip(songs["artist"], songs["song"], songs["text"], strict=True):
+                writer.writerow([f"{artist} {copy}", song, "/x.html", text.replace("\n", "  \n") + "\n\n"])
+    size = big.stat().st_size
+    tracemalloc.start()
+    try:
+        parsed = parse_songdata(big)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    kept = sum(map(len, parsed.columns["text"]))
+    assert len(parsed.columns["text"]) == 60 * len(songs)
+    # The kept lyrics are one copy of most of the file (plus ~0.5x object overhead on these short songs);
+    # reading the whole file first would add another full copy on top.
+    assert kept > 0.8 * size
+    assert peak < 2.0 * size
