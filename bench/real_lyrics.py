@@ -31,7 +31,7 @@ from assets.lyrics.model import load_char_lm, train_char_lm
 from assets.lyrics.model_assets import CharLMConfig
 from assets.lyrics.parse import parse_songdata
 from assets.lyrics.vocabulary import build_vocabulary
-from assets.lyrics.windows import assign_splits, build_streams, window_examples
+from assets.lyrics.windows import assign_splits, build_streams, fit_streams, window_examples
 from resources.training import TrainingResource
 
 RESULTS = Path(__file__).resolve().parent / "results" / "real_lyrics.json"
@@ -53,12 +53,14 @@ def prepare_data(raw_root: Path, work: Path) -> dict:
     splits = assign_splits(clean, split_config.valid_fraction, split_config.test_fraction, split_config.seed)
     train_mask = splits["split"].to_numpy() == "train"
     vocabulary = build_vocabulary(clean["text"][train_mask], clean["artist"])
+    train_tokens = int((clean["characters"][train_mask] + 2).sum())
+    streams = fit_streams(train_tokens, window_config.streams, window_config.window, window_config.min_batches)
     shard_dirs, windows = {}, {}
     for split in ("train", "valid", "test"):
         members = (splits["split"] == split).to_numpy()
         layout = build_streams(
             clean["text"][members].tolist(), clean["artist"][members].tolist(), vocabulary,
-            window_config.streams, window_config.window, window_config.seed,
+            streams, window_config.window, window_config.seed,
         )  # fmt: skip
         shard_dirs[split] = work / "tfrecords" / split
         write_shards(window_examples(layout), shard_dirs[split], window_config.shards)
@@ -71,7 +73,7 @@ def prepare_data(raw_root: Path, work: Path) -> dict:
             "quarantined": len(parsed.bad_records), "artists": int(clean["artist"].nunique()),
             "characters": int(clean["characters"].sum()), "vocabulary_size": vocabulary.size,
             "split_songs": counts, "windows_per_stream": windows, "window": window_config.window,
-            "streams": window_config.streams, "data_seconds": round(time.perf_counter() - started, 1),
+            "streams": streams, "data_seconds": round(time.perf_counter() - started, 1),
         },
     }  # fmt: skip
 

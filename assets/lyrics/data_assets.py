@@ -13,7 +13,7 @@ from assets.common.tfrecords import write_shards
 from assets.lyrics.checks import clean_lyrics_expectations
 from assets.lyrics.parse import parse_lyrics_files
 from assets.lyrics.vocabulary import Vocabulary, build_vocabulary
-from assets.lyrics.windows import MAX_ORDERED_SHARDS, assign_splits, build_streams, window_examples
+from assets.lyrics.windows import MAX_ORDERED_SHARDS, assign_splits, build_streams, fit_streams, window_examples
 from resources.lake import LakeResource
 
 DOMAIN = "lyrics"
@@ -91,7 +91,10 @@ def char_vocabulary(clean_lyrics: pd.DataFrame, lyrics_splits: pd.DataFrame) -> 
 
 class WindowConfig(dg.Config):
     window: int = Field(128, description="Characters per window: the truncated-backpropagation length.")
-    streams: int = Field(32, description="Parallel streams of concatenated songs: the training batch size.")
+    streams: int = Field(32, description="Parallel streams of concatenated songs: the training batch size (at most).")
+    min_batches: int = Field(
+        50, description="Use fewer streams when the training text would give fewer batches than this per epoch."
+    )
     shards: int = Field(4, description=f"TFRecord shards per split (1-{MAX_ORDERED_SHARDS}).")
     seed: int = Field(0, description="Seed of the song order inside each split.")
 
@@ -111,11 +114,13 @@ def lyrics_tfrecords(
     if not 1 <= config.shards <= MAX_ORDERED_SHARDS:
         raise ValueError(f"shards must be 1-{MAX_ORDERED_SHARDS} to keep the window order, got {config.shards}")
     vocabulary = Vocabulary.from_frame(char_vocabulary)
+    train_tokens = int((clean_lyrics["characters"][(lyrics_splits["split"] == "train").to_numpy()] + 2).sum())
+    streams = fit_streams(train_tokens, config.streams, config.window, config.min_batches)
     rows = []
     for split in ("train", "valid", "test"):
         members = (lyrics_splits["split"] == split).to_numpy()
         texts, artists = clean_lyrics["text"][members].tolist(), clean_lyrics["artist"][members].tolist()
-        layout = build_streams(texts, artists, vocabulary, config.streams, config.window, config.seed)
+        layout = build_streams(texts, artists, vocabulary, streams, config.window, config.seed)
         directory = lake.domain_dir(DOMAIN) / "tfrecords" / split
         summary = write_shards(window_examples(layout), directory, config.shards)
         rows.append(
@@ -124,7 +129,7 @@ def lyrics_tfrecords(
                 "songs": len(texts),
                 "windows": layout.windows,
                 **summary.as_metadata(),
-                "streams": config.streams,
+                "streams": streams,
                 "window": config.window,
             }
         )

@@ -31,6 +31,18 @@ def assign_splits(clean: pd.DataFrame, valid_fraction: float, test_fraction: flo
     return pd.DataFrame({"song_id": np.arange(len(clean)), "artist": clean["artist"].to_numpy(), "split": splits})
 
 
+def fit_streams(train_tokens: int, max_streams: int, window: int, min_batches: int) -> int:
+    """``max_streams``, or fewer when the training text is too short to give ``min_batches`` batches per epoch.
+
+    A small corpus cut into many streams gives an epoch of only a few optimizer updates.
+    """
+    if max_streams < 1 or window < 1 or min_batches < 1:
+        raise ValueError(
+            f"max_streams, window and min_batches must be positive: {max_streams}, {window}, {min_batches}"
+        )
+    return max(1, min(max_streams, train_tokens // (window * min_batches)))
+
+
 @dataclass(frozen=True)
 class StreamLayout:
     """How one split's token sequence was cut: ``streams`` rows of ``windows`` windows of ``window`` steps."""

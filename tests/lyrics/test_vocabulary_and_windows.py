@@ -8,7 +8,14 @@ import pytest
 
 from assets.common.tfrecords import read_dataset, write_shards
 from assets.lyrics.vocabulary import END_ID, START_ID, UNKNOWN_ID, Vocabulary, build_vocabulary
-from assets.lyrics.windows import assign_splits, build_streams, parse_record_position, window_examples, window_parser
+from assets.lyrics.windows import (
+    assign_splits,
+    build_streams,
+    fit_streams,
+    parse_record_position,
+    window_examples,
+    window_parser,
+)
 
 
 def test_vocabulary_encodes_with_start_end_and_unknown() -> None:
@@ -94,3 +101,16 @@ def test_tfrecords_read_back_window_major_so_batches_continue_each_other(tmp_pat
     assert second_inputs["characters"].numpy()[:, 0].tolist() == first_targets.numpy()[:, -1].tolist()
     assert first_inputs["characters"].numpy().tolist() == layout.tokens[:, :3].tolist()
     assert first_inputs["artists"].numpy().tolist() == layout.artists[:, :3].tolist()
+
+
+@pytest.mark.parametrize(
+    ("train_tokens", "expected"),
+    [(700_000, 32), (64_000, 10), (3_000, 1)],  # real slice, sample, a handful of songs
+)
+def test_fit_streams_keeps_enough_batches_per_epoch(train_tokens: int, expected: int) -> None:
+    assert fit_streams(train_tokens, max_streams=32, window=128, min_batches=50) == expected
+
+
+def test_fit_streams_rejects_non_positive_settings() -> None:
+    with pytest.raises(ValueError, match="must be positive"):
+        fit_streams(1000, max_streams=0, window=128, min_batches=50)
