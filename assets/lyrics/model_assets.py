@@ -1,6 +1,7 @@
 """Lyrics model assets: the two character LSTMs, their evaluation report and text samples."""
 
 import json
+import math
 from pathlib import Path
 
 import dagster as dg
@@ -73,7 +74,7 @@ def _train(
             **{name: dg.MetadataValue.text(str(value)) for name, value in config.model_dump().items()},
             "epochs_run": outcome.epochs_run,
             "best_epoch": outcome.best_epoch,
-            "best_val_bits_per_char": outcome.best_monitor_value / 0.6931471805599453,
+            "best_val_bits_per_char": outcome.best_monitor_value / math.log(2),
             "train_seconds": trained.train_seconds,
             "resumed_from_epoch": outcome.resumed_from_epoch,
             "path": dg.MetadataValue.path(summary.loc[0, "path"]),
