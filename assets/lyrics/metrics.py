@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 LOG2 = np.log(2.0)
+LENGTH_BUCKET = 256
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ def score_songs_with_model(
     order = np.argsort([len(song) for song in songs])
     for begin in range(0, len(order), batch_size):
         chunk = order[begin : begin + batch_size]
-        length = max(len(songs[index]) for index in chunk) - 1
+        longest = max(len(songs[index]) for index in chunk) - 1
+        length = -(-longest // LENGTH_BUCKET) * LENGTH_BUCKET  # few distinct shapes: few tf.function retraces
         inputs = np.zeros((len(chunk), length), dtype=np.int32)
         targets = np.zeros((len(chunk), length), dtype=np.int64)
         mask = np.zeros((len(chunk), length), dtype=bool)

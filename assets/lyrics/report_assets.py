@@ -74,6 +74,9 @@ def lyrics_report(
                 "bits_per_char": result.frequent,
             },
             "per_artist": result.per_artist.to_dict(orient="records"),
+            "artist_char_lm_beats_baselines": bool(
+                result.pooled["artist_char_lm"] < min(result.pooled["unigram"], result.pooled["bigram"])
+            ),
         },
     )
     plots = {"per_artist": per_artist_plot(result.per_artist)}
