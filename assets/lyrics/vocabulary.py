@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from assets.common.atomic import write_json_atomic
+
 START, END, UNKNOWN = "<start>", "<end>", "<unk>"
 SPECIAL_TOKENS = (START, END, UNKNOWN)
 START_ID, END_ID, UNKNOWN_ID = 0, 1, 2
@@ -79,8 +81,7 @@ class Vocabulary:
         return cls(tuple(tokens[len(SPECIAL_TOKENS) :]), tuple(artists))
 
     def save(self, path: Path) -> Path:
-        Path(path).write_text(json.dumps({"characters": list(self.characters), "artists": list(self.artists)}))
-        return Path(path)
+        return write_json_atomic(Path(path), {"characters": list(self.characters), "artists": list(self.artists)})
 
     @classmethod
     def load(cls, path: Path) -> Vocabulary:
