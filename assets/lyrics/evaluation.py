@@ -1,0 +1,85 @@
+"""Test-split evaluation of both language models against the unigram and bigram baselines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from assets.lyrics.metrics import NgramBaseline, SongScores, score_songs_with_model
+from assets.lyrics.vocabulary import Vocabulary
+
+FREQUENT_ARTIST_SONGS = 20  # the bar compares the models on artists with this many training songs
+
+
+@dataclass
+class Evaluation:
+    """Bits per character of every scorer on the test songs, pooled and per artist."""
+
+    pooled: dict[str, float]
+    frequent: dict[str, float]
+    per_artist: pd.DataFrame
+    test_songs: int
+    test_tokens: int
+    frequent_artists: list[str]
+
+
+def evaluate_char_lms(
+    clean: pd.DataFrame, splits: pd.DataFrame, vocabulary: Vocabulary, char_lm: Any, artist_char_lm: Any
+) -> Evaluation:
+    """Score test songs with both stateless models and the add-one unigram / bigram fitted on train songs."""
+    split = splits["split"].to_numpy()
+    train_songs = [vocabulary.encode(text) for text in clean["text"][split == "train"]]
+    test_frame = clean[split == "test"]
+    if test_frame.empty:
+        raise ValueError("the test split holds no songs: raise test_fraction or add data")
+    test_songs = [vocabulary.encode(text) for text in test_frame["text"]]
+    test_artists = test_frame["artist"].to_numpy()
+    artist_ids = [vocabulary.artist_id(artist) for artist in test_artists]
+    scores: dict[str, SongScores] = {
+        "char_lm": score_songs_with_model(char_lm, test_songs),
+        "artist_char_lm": score_songs_with_model(artist_char_lm, test_songs, artist_ids),
+        "unigram": NgramBaseline(1, vocabulary.size).fit(train_songs).score(test_songs),
+        "bigram": NgramBaseline(2, vocabulary.size).fit(train_songs).score(test_songs),
+    }
+    train_counts = clean["artist"][split == "train"].value_counts()
+    frequent_artists = sorted(train_counts[train_counts >= FREQUENT_ARTIST_SONGS].index)
+    frequent_mask = np.isin(test_artists, frequent_artists)
+    rows = []
+    for artist in sorted(set(test_artists)):
+        mask = test_artists == artist
+        row = {"artist": artist, "train_songs": int(train_counts.get(artist, 0)), "test_songs": int(mask.sum())}
+        row["test_characters"] = int(scores["char_lm"].tokens[mask].sum())
+        row.update({name: score.bits_per_char(mask) for name, score in scores.items()})
+        rows.append(row)
+    return Evaluation(
+        pooled={name: score.bits_per_char() for name, score in scores.items()},
+        frequent={name: score.bits_per_char(frequent_mask) for name, score in scores.items()}
+        if frequent_mask.any()
+        else {},
+        per_artist=pd.DataFrame(rows),
+        test_songs=len(test_songs),
+        test_tokens=int(scores["char_lm"].tokens.sum()),
+        frequent_artists=frequent_artists,
+    )
+
+
+def per_artist_plot(per_artist: pd.DataFrame) -> bytes:
+    """Bars of bits per character per artist for both models and the bigram baseline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from assets.common.reports import figure_png
+
+    figure, axis = plt.subplots(figsize=(max(6, 0.5 * len(per_artist) + 2), 4))
+    positions = np.arange(len(per_artist))
+    for offset, name in zip((-0.27, 0.0, 0.27), ("bigram", "char_lm", "artist_char_lm"), strict=True):
+        axis.bar(positions + offset, per_artist[name], width=0.27, label=name)
+    axis.set_xticks(positions, per_artist["artist"], rotation=60, ha="right")
+    axis.set_ylabel("test bits per character")
+    axis.legend()
+    return figure_png(figure)

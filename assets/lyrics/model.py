@@ -1,0 +1,202 @@
+"""Character-level LSTM language models, unconditional or conditioned on the artist, and their training.
+
+Training is stateful truncated backpropagation through time: batches of ``streams`` windows that
+continue each other (see windows.py), the LSTM state carried from one batch to the next and reset at
+the start of every epoch and of every validation pass. Evaluation and sampling use a stateless copy
+with the same weights (``stateless_copy``), which scores each song from a zero state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from assets.common.tfrecords import read_dataset, read_manifest
+from assets.common.training import TrainingOutcome, fit_resumable
+from assets.lyrics.event_logs import epoch_scalars_callback
+from assets.lyrics.vocabulary import Vocabulary
+from assets.lyrics.windows import window_parser
+
+MODEL_FILE = "model.keras"
+VOCABULARY_FILE = "vocabulary.json"
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Architecture and optimisation; see CharLMConfig for what each means."""
+
+    embedding_dim: int = 32
+    artist_embedding_dim: int = 16
+    lstm_units: int = 256
+    learning_rate: float = 2e-3
+    clipnorm: float = 1.0
+
+
+def model_dir(models_root: Path, task: str) -> Path:
+    """Where a task's trained model, vocabulary and checkpoints live: ``<models>/<task>/``."""
+    return Path(models_root) / task
+
+
+def build_model(
+    vocabulary_size: int,
+    settings: ModelSettings,
+    artist_count: int = 0,
+    batch_size: int | None = None,
+    window: int | None = None,
+    stateful: bool = False,
+) -> Any:
+    """Embedding -> LSTM -> next-character logits; with ``artist_count`` an artist embedding joins every step."""
+    import keras
+    from keras import layers
+
+    if vocabulary_size < 4:
+        raise ValueError(f"vocabulary_size must cover the 3 special tokens and a character, got {vocabulary_size}")
+    if stateful and batch_size is None:
+        raise ValueError("a stateful model needs a fixed batch_size (the number of streams)")
+    characters = keras.Input(shape=(window,), batch_size=batch_size, dtype="int32", name="characters")
+    inputs = [characters]
+    features = layers.Embedding(vocabulary_size, settings.embedding_dim, name="character_embedding")(characters)
+    if artist_count:
+        artists = keras.Input(shape=(window,), batch_size=batch_size, dtype="int32", name="artists")
+        inputs.append(artists)
+        artist_features = layers.Embedding(artist_count, settings.artist_embedding_dim, name="artist_embedding")(
+            artists
+        )
+        features = layers.Concatenate(name="character_and_artist")([features, artist_features])
+    hidden = layers.LSTM(settings.lstm_units, return_sequences=True, stateful=stateful, name="lstm")(features)
+    logits = layers.Dense(vocabulary_size, name="next_character")(hidden)
+    model = keras.Model(
+        inputs if artist_count else characters, logits, name="artist_char_lm" if artist_count else "char_lm"
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(settings.learning_rate, clipnorm=settings.clipnorm),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    return model
+
+
+def stateless_copy(model: Any) -> Any:
+    """The same weights in a model that takes any batch and length and starts each call from a zero state."""
+    artist_layer = next((layer for layer in model.layers if layer.name == "artist_embedding"), None)
+    character_layer = model.get_layer("character_embedding")
+    settings = ModelSettings(
+        embedding_dim=character_layer.output_dim,
+        artist_embedding_dim=artist_layer.output_dim if artist_layer is not None else 0,
+        lstm_units=model.get_layer("lstm").units,
+    )
+    artist_count = artist_layer.input_dim if artist_layer is not None else 0
+    copy = build_model(character_layer.input_dim, settings, artist_count)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def _state_reset_callback() -> Any:
+    import keras
+
+    class ResetStates(keras.callbacks.Callback):
+        """Each epoch and each validation pass starts its streams from a zero state."""
+
+        def _reset(self) -> None:
+            for layer in self.model.layers:
+                if getattr(layer, "stateful", False):
+                    layer.reset_state()
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self._reset()
+
+        def on_test_begin(self, logs: dict | None = None) -> None:
+            self._reset()
+
+    return ResetStates()
+
+
+def _window_batches(directory: Path, parse: Any, streams: int) -> Any:
+    """Batches of ``streams`` consecutive windows, with their count declared.
+
+    Keras 3 averages one extra, empty step into ``evaluate`` (so into ``val_loss``) when a dataset's
+    cardinality is unknown, as it is after reading TFRecords; declaring it gives the true mean.
+    """
+    import tensorflow as tf
+
+    batches = read_manifest(directory)["records"] // streams
+    dataset = read_dataset(directory, parse, streams, drop_remainder=True)
+    return dataset.apply(tf.data.experimental.assert_cardinality(batches))
+
+
+@dataclass
+class TrainedModel:
+    model: Any
+    outcome: TrainingOutcome
+    train_seconds: float
+
+
+def train_char_lm(
+    shard_dirs: dict[str, Path],
+    vocabulary: Vocabulary,
+    settings: ModelSettings,
+    *,
+    conditioned: bool,
+    streams: int,
+    window: int,
+    max_epochs: int,
+    patience: int,
+    output_dir: Path,
+    seed: int,
+    data_version: str,
+    tensorboard_dir: Path | None = None,
+) -> TrainedModel:
+    """Fit on the train windows with early stopping on the valid windows; save model + vocabulary."""
+    started = time.perf_counter()
+    artist_count = vocabulary.artist_count if conditioned else 0
+    model = build_model(vocabulary.size, settings, artist_count, batch_size=streams, window=window, stateful=True)
+    parse = window_parser(window, with_artist=conditioned)
+    train, valid = (_window_batches(shard_dirs[split], parse, streams) for split in ("train", "valid"))
+    fingerprint_source = {
+        "settings": asdict(settings),
+        "conditioned": conditioned,
+        "streams": streams,
+        "window": window,
+        "seed": seed,
+        "data": data_version,
+        "vocabulary": vocabulary.size,
+    }
+    fingerprint = hashlib.sha256(json.dumps(fingerprint_source, sort_keys=True).encode()).hexdigest()[:16]
+    model, outcome = fit_resumable(
+        model,
+        train,
+        valid,
+        epochs=max_epochs,
+        checkpoint_dir=Path(output_dir) / "checkpoints",
+        fingerprint=fingerprint,
+        patience=patience,
+        extra_callbacks=[
+            _state_reset_callback(),
+            *([epoch_scalars_callback(tensorboard_dir)] if tensorboard_dir else []),
+        ],
+    )
+    save_char_lm(model, vocabulary, output_dir)
+    return TrainedModel(model, outcome, time.perf_counter() - started)
+
+
+def save_char_lm(model: Any, vocabulary: Vocabulary, output_dir: Path) -> Path:
+    from assets.common.atomic import atomic_path
+
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_path(output_dir / MODEL_FILE) as temporary:
+        model.save(temporary.with_suffix(".keras"))
+        temporary.with_suffix(".keras").replace(temporary)
+    vocabulary.save(output_dir / VOCABULARY_FILE)
+    return output_dir / MODEL_FILE
+
+
+def load_char_lm(output_dir: Path) -> tuple[Any, Vocabulary]:
+    """A stateless copy of the model ``save_char_lm`` wrote, and its vocabulary."""
+    import keras
+
+    trained = keras.models.load_model(Path(output_dir) / MODEL_FILE)
+    return stateless_copy(trained), Vocabulary.load(Path(output_dir) / VOCABULARY_FILE)

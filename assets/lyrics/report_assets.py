@@ -1,0 +1,132 @@
+"""Lyrics evaluation assets: the bits-per-character report and temperature samples."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from assets.common.atomic import write_json_atomic, write_text_atomic
+from assets.common.dagster_metadata import report_metadata
+from assets.common.reports import Report, write_report
+from assets.lyrics.evaluation import FREQUENT_ARTIST_SONGS, evaluate_char_lms, per_artist_plot
+from assets.lyrics.metrics import distinct_ngram_ratio
+from assets.lyrics.model import load_char_lm
+from assets.lyrics.sampling import PRIMES, TEMPERATURES, CharLM, sample, samples_table
+from assets.lyrics.vocabulary import Vocabulary
+from resources.lake import LakeResource
+
+DOMAIN = "lyrics"
+
+
+def _model_summary(model_frame: pd.DataFrame) -> dict:
+    row = model_frame.iloc[0]
+    return {
+        "hyperparameters": json.loads(row["hyperparameters"]),
+        "epochs_run": int(row["epochs_run"]),
+        "best_epoch": int(row["best_epoch"]),
+        "train_seconds": round(float(row["train_seconds"]), 1),
+    }
+
+
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"})
+def lyrics_report(
+    lake: LakeResource,
+    clean_lyrics: pd.DataFrame,
+    lyrics_splits: pd.DataFrame,
+    char_vocabulary: pd.DataFrame,
+    char_lm_model: pd.DataFrame,
+    artist_char_lm_model: pd.DataFrame,
+) -> dg.MaterializeResult:
+    """Test bits per character of both LSTMs (per artist for the conditioned one) vs unigram and bigram.
+
+    Written to `reports/char_lm.json` (+ Markdown and a per-artist plot).
+    """
+    vocabulary = Vocabulary.from_frame(char_vocabulary)
+    char_lm, _ = load_char_lm(Path(char_lm_model.loc[0, "path"]))
+    artist_char_lm, _ = load_char_lm(Path(artist_char_lm_model.loc[0, "path"]))
+    result = evaluate_char_lms(clean_lyrics, lyrics_splits, vocabulary, char_lm, artist_char_lm)
+    counts = lyrics_splits["split"].value_counts()
+    report = Report(
+        task="char_lm",
+        primary_metric="bits_per_char",
+        higher_is_better=False,
+        data={
+            **{name: int(counts.get(name, 0)) for name in ("train", "valid", "test")},
+            "test_characters": result.test_tokens,
+            "split": "by song, seeded, stratified by artist (songs); metrics over test characters + end tokens",
+        },
+        model={**_model_summary(char_lm_model), "artist_char_lm": _model_summary(artist_char_lm_model)},
+        metrics={"bits_per_char": result.pooled["char_lm"], "artist_bits_per_char": result.pooled["artist_char_lm"]},
+        baselines={name: {"bits_per_char": result.pooled[name]} for name in ("unigram", "bigram")},
+        extra={
+            "models": {
+                name: {
+                    "bits_per_char": result.pooled[name],
+                    "bits_per_char_frequent_artists": result.frequent.get(name),
+                }
+                for name in ("char_lm", "artist_char_lm")
+            },
+            "frequent_artists": {
+                "min_train_songs": FREQUENT_ARTIST_SONGS,
+                "artists": result.frequent_artists,
+                "bits_per_char": result.frequent,
+            },
+            "per_artist": result.per_artist.to_dict(orient="records"),
+            "artist_char_lm_beats_baselines": bool(
+                result.pooled["artist_char_lm"] < min(result.pooled["unigram"], result.pooled["bigram"])
+            ),
+        },
+    )
+    plots = {"per_artist": per_artist_plot(result.per_artist)}
+    per_artist_md = result.per_artist.round(3).to_markdown(index=False)
+    paths = write_report(lake.reports_dir(DOMAIN), "char_lm", report, plots, notes_markdown=per_artist_md)
+    metadata = report_metadata(report, paths, plots)
+    metadata["per_artist"] = dg.MetadataValue.md(per_artist_md)
+    return dg.MaterializeResult(metadata=metadata)
+
+
+class SamplesConfig(dg.Config):
+    length: int = Field(300, description="Characters sampled after the prime (fewer if the model ends the song).")
+    artists: int = Field(3, description="How many artists (those with the most training songs) to sample for.")
+    seed: int = Field(0, description="Seed of the sampling random generator.")
+
+
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"})
+def lyrics_samples(
+    config: SamplesConfig,
+    lake: LakeResource,
+    lyrics_splits: pd.DataFrame,
+    char_lm_model: pd.DataFrame,
+    artist_char_lm_model: pd.DataFrame,
+) -> dg.MaterializeResult:
+    """Lyrics sampled at temperatures 0.2, 0.5, 1.0 and 1.5 from "Why" and "Well" (unconditional model)
+    and for the best-represented artists (conditioned model), with each sample's distinct 3-gram ratio.
+    """
+    char_lm = CharLM.from_keras(*load_char_lm(Path(char_lm_model.loc[0, "path"])))
+    artist_char_lm = CharLM.from_keras(*load_char_lm(Path(artist_char_lm_model.loc[0, "path"])))
+    train_counts = lyrics_splits.loc[lyrics_splits["split"] == "train", "artist"].value_counts()
+    artists = sorted(train_counts.index, key=lambda name: (-train_counts[name], name))[: config.artists]
+    requests = [("char_lm", char_lm, None, prime) for prime in PRIMES]
+    requests += [("artist_char_lm", artist_char_lm, artist, PRIMES[0]) for artist in artists]
+    rows = []
+    for name, model, artist, prime in requests:
+        for temperature in TEMPERATURES:
+            text = sample(model, prime, temperature, config.length, config.seed, artist=artist)
+            ratio = distinct_ngram_ratio(text, 3)
+            rows.append({"model": name, "artist": artist, "prime": prime, "temperature": temperature,
+                         "distinct_3gram_ratio": ratio, "text": text})  # fmt: skip
+    table = samples_table(rows)
+    reports_dir = lake.reports_dir(DOMAIN)
+    json_path = write_json_atomic(reports_dir / "samples.json", rows)
+    write_text_atomic(reports_dir / "samples.md", "# Lyrics samples\n\n" + table)
+    frame = pd.DataFrame(rows)
+    by_temperature = frame.groupby("temperature")["distinct_3gram_ratio"].mean()
+    return dg.MaterializeResult(
+        metadata={
+            "samples": dg.MetadataValue.md(table),
+            "path": dg.MetadataValue.path(str(json_path)),
+            **{f"distinct_3gram_ratio_t{temperature}": float(value) for temperature, value in by_temperature.items()},
+        }
+    )
