@@ -28,6 +28,17 @@ def test_shards_round_trip_every_record(tmp_path: Path, compression: str) -> Non
     assert sorted(row[0] for row in rows) == list(range(25))
 
 
+def test_the_dataset_knows_its_length_so_keras_evaluates_exactly(tmp_path: Path) -> None:
+    examples = [make_example({"x": int64_feature([i, i, i]), "y": int64_feature([1])}) for i in range(10)]
+    write_shards(examples, tmp_path / "valid", num_shards=3)
+    dataset = read_dataset(tmp_path / "valid", _parse, batch_size=4)
+    assert int(dataset.cardinality()) == 3
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, keras.layers.Lambda(lambda x: keras.ops.zeros_like(x[:, :1]))(inputs))
+    model.compile(loss="mse")
+    assert model.evaluate(dataset.map(lambda x, y: (x, keras.ops.cast(y, "float32"))), verbose=0) == 1.0
+
+
 def test_a_folder_without_manifest_is_not_read(tmp_path: Path) -> None:
     (tmp_path / "partial").mkdir()
     (tmp_path / "partial" / "part-00000-of-00001.tfrecord").write_bytes(b"")
