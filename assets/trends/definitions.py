@@ -3,5 +3,11 @@
 import dagster as dg
 
 from assets.common.raw_assets import raw_assets_for_domain
+from assets.trends.checks import TIANCHI_CHECKS
+from assets.trends.sql_assets import dbt_resource, tianchi_tables, trends_dbt_models
 
-defs = dg.Definitions(assets=[*raw_assets_for_domain("trends")])
+defs = dg.Definitions(
+    assets=[*raw_assets_for_domain("trends"), tianchi_tables, trends_dbt_models],
+    asset_checks=TIANCHI_CHECKS,
+    resources={"dbt": dbt_resource()},
+)
