@@ -56,7 +56,7 @@ def main() -> None:
             trained = train_forecaster(
                 matrix.plays[:, :-BACKTEST_DAYS], settings, Path(checkpoints), f"bench-{seed}", seed
             )
-        result = backtest(trained.model, trained.scaling, settings, matrix, BACKTEST_DAYS)
+        result = backtest(trained.model, settings, matrix, BACKTEST_DAYS)
         runs.append(
             {
                 "seed": seed,

@@ -21,6 +21,7 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_like_sql"
 MANIFEST_NAME = "manifest.json"
 FINGERPRINT_NAME = "encore_manifest_fingerprint.txt"
 PROJECT_SUFFIXES = (".sql", ".yml", ".yaml")
+SOURCE_FOLDERS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
 
 
 def dbt_executable() -> str:
@@ -30,14 +31,14 @@ def dbt_executable() -> str:
 
 
 def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
-    """A hash over every SQL and YAML file of the project (path and content)."""
+    """A hash over the project's configuration and every SQL and YAML file under its source folders."""
     digest = hashlib.sha256()
-    ignored = {"target", "logs", "dbt_packages"}
-    for path in sorted(project_dir.rglob("*")):
-        relative = path.relative_to(project_dir)
-        if relative.parts[0] in ignored or not path.is_file() or path.suffix not in PROJECT_SUFFIXES:
-            continue
-        digest.update(f"{relative.as_posix()}\0".encode() + path.read_bytes() + b"\0")
+    files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
+    for folder in SOURCE_FOLDERS:
+        files += sorted(path for path in (project_dir / folder).rglob("*") if path.suffix in PROJECT_SUFFIXES)
+    for path in files:
+        if path.is_file():
+            digest.update(f"{path.relative_to(project_dir).as_posix()}\0".encode() + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 

@@ -15,10 +15,10 @@ from assets.trends.metrics import BASELINES, baseline_scores, tianchi_scores
 PLOTTED_ARTISTS = 5
 
 
-def backtest(model: Any, scaling: Any, settings: ForecasterSettings, matrix: PlaysMatrix, backtest_days: int) -> dict:
+def backtest(model: Any, settings: ForecasterSettings, matrix: PlaysMatrix, backtest_days: int) -> dict:
     """Forecast the last `backtest_days` days from the days before them; score model and baselines."""
     history, actual = matrix.plays[:, :-backtest_days], matrix.plays[:, -backtest_days:]
-    forecast = forecast_plays(model, scaling, history, settings.input_days, backtest_days)
+    forecast = forecast_plays(model, history, settings.input_days, backtest_days)
     return {
         "history": history,
         "actual": actual,

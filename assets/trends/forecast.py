@@ -20,16 +20,14 @@ import numpy as np
 
 from assets.common.atomic import write_json_atomic
 from assets.trends.features import (
-    ArtistScaling,
     Windows,
-    fit_scaling,
     make_windows,
     plays_from_relative,
     window_inputs,
 )
 
 MODEL_FILE = "model.keras"
-SCALING_FILE = "scaling.json"
+SETTINGS_FILE = "settings.json"
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,6 @@ class ForecasterSettings:
 @dataclass
 class TrainedForecaster:
     model: Any
-    scaling: ArtistScaling
     epochs_run: int
     best_epoch: int
     best_validation_loss: float
@@ -74,7 +71,6 @@ def _fresh_model(settings: ForecasterSettings, seed: int) -> Any:
     keras.utils.set_random_seed(seed)
     return build_model(
         settings.input_days,
-        2,
         settings.horizon,
         settings.first_units,
         settings.second_units,
@@ -85,7 +81,6 @@ def _fresh_model(settings: ForecasterSettings, seed: int) -> Any:
 
 def _fit_fixed_epochs(
     plays: np.ndarray,
-    scaling: ArtistScaling,
     settings: ForecasterSettings,
     epochs: int,
     checkpoint_dir: Path,
@@ -96,7 +91,7 @@ def _fit_fixed_epochs(
     from assets.common.training import fit_resumable
     from assets.trends.model import relative_error_loss
 
-    windows = make_windows(plays, scaling, settings.input_days, settings.horizon)
+    windows = make_windows(plays, settings.input_days, settings.horizon)
     model, _ = fit_resumable(
         _fresh_model(settings, seed),
         _dataset(windows, settings.batch_size, seed, shuffle=True),
@@ -125,10 +120,9 @@ def train_forecaster(
 
     started = time.perf_counter()
     days = plays.shape[1]
-    scaling = fit_scaling(plays)
-    train = make_windows(plays, scaling, settings.input_days, settings.horizon, last_target_day=days - settings.horizon)
+    train = make_windows(plays, settings.input_days, settings.horizon, last_target_day=days - settings.horizon)
     valid = make_windows(
-        plays[:, days - settings.horizon - settings.input_days :], scaling, settings.input_days, settings.horizon
+        plays[:, days - settings.horizon - settings.input_days :], settings.input_days, settings.horizon
     )
     model, outcome = fit_resumable(
         _fresh_model(settings, seed),
@@ -144,11 +138,10 @@ def train_forecaster(
     windows = len(train.targets)
     if settings.refit_on_all_windows:
         model, windows = _fit_fixed_epochs(
-            plays, scaling, settings, max(outcome.best_epoch, 1), Path(checkpoint_dir) / "refit", fingerprint, seed
+            plays, settings, max(outcome.best_epoch, 1), Path(checkpoint_dir) / "refit", fingerprint, seed
         )
     return TrainedForecaster(
         model,
-        scaling,
         outcome.epochs_run,
         outcome.best_epoch,
         outcome.best_monitor_value,
@@ -162,21 +155,18 @@ def train_production_forecaster(
 ) -> TrainedForecaster:
     """A fresh model on every window of all days for `epochs` epochs (the backtest's early-stopped count)."""
     started = time.perf_counter()
-    scaling = fit_scaling(plays)
-    model, windows = _fit_fixed_epochs(plays, scaling, settings, max(epochs, 1), checkpoint_dir, fingerprint, seed)
-    return TrainedForecaster(model, scaling, epochs, epochs, float("nan"), time.perf_counter() - started, windows)
+    model, windows = _fit_fixed_epochs(plays, settings, max(epochs, 1), checkpoint_dir, fingerprint, seed)
+    return TrainedForecaster(model, epochs, epochs, float("nan"), time.perf_counter() - started, windows)
 
 
-def forecast_plays(
-    model: Any, scaling: ArtistScaling, history: np.ndarray, input_days: int, days_ahead: int
-) -> np.ndarray:
+def forecast_plays(model: Any, history: np.ndarray, input_days: int, days_ahead: int) -> np.ndarray:
     """Forecast `days_ahead` days per artist; beyond the model's horizon, its own forecasts become inputs."""
     if history.shape[1] < input_days:
         raise ValueError(f"need {input_days} days of history, got {history.shape[1]}")
     extended = np.asarray(history, dtype=float)
     produced = 0
     while produced < days_ahead:
-        inputs, reference = window_inputs(extended[:, -input_days:], scaling)
+        inputs, reference = window_inputs(extended[:, -input_days:])
         relative = np.asarray(model(inputs, training=False))
         block = plays_from_relative(relative, reference)
         extended = np.concatenate([extended, block], axis=1)
@@ -185,25 +175,25 @@ def forecast_plays(
 
 
 def save_forecaster(trained: TrainedForecaster, folder: Path, settings: ForecasterSettings) -> Path:
-    """`model.keras` and `scaling.json` (per-artist scaling and settings) in `folder`."""
+    """`model.keras` and `settings.json` in `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".{MODEL_FILE}.tmp.keras"
     trained.model.save(temporary)
     temporary.replace(folder / MODEL_FILE)
-    write_json_atomic(folder / SCALING_FILE, {"scaling": trained.scaling.to_dict(), "settings": asdict(settings)})
+    write_json_atomic(folder / SETTINGS_FILE, asdict(settings))
     return folder / MODEL_FILE
 
 
-def load_forecaster(folder: Path) -> tuple[Any, ArtistScaling, ForecasterSettings]:
+def load_forecaster(folder: Path) -> tuple[Any, ForecasterSettings]:
     import keras
 
     from assets.trends.model import relative_error_loss
 
     folder = Path(folder)
-    saved = json.loads((folder / SCALING_FILE).read_text())
+    saved = json.loads((folder / SETTINGS_FILE).read_text())
     model = keras.models.load_model(folder / MODEL_FILE, custom_objects={"relative_error_loss": relative_error_loss})
-    return model, ArtistScaling.from_dict(saved["scaling"]), ForecasterSettings(**saved["settings"])
+    return model, ForecasterSettings(**saved)
 
 
 SUMMARY_COLUMNS = [

@@ -112,9 +112,9 @@ def play_forecast(play_forecast_model: pd.DataFrame, artist_daily_features: pd.D
     from assets.trends.forecast import forecast_plays, load_forecaster
 
     row = _model_row(play_forecast_model, "production")
-    model, scaling, settings = load_forecaster(Path(row["model_dir"]))
+    model, settings = load_forecaster(Path(row["model_dir"]))
     matrix = plays_matrix(artist_daily_features)
-    forecast = forecast_plays(model, scaling, matrix.plays, settings.input_days, FORECAST_DAYS)
+    forecast = forecast_plays(model, matrix.plays, settings.input_days, FORECAST_DAYS)
     last_day = pd.Timestamp(matrix.days[-1]).date()
     frame = pd.DataFrame(
         [
@@ -139,9 +139,9 @@ def forecast_report(
     from assets.trends.forecast import load_forecaster
 
     row = _model_row(play_forecast_model, "backtest")
-    model, scaling, settings = load_forecaster(Path(row["model_dir"]))
+    model, settings = load_forecaster(Path(row["model_dir"]))
     matrix = plays_matrix(artist_daily_features)
-    result = backtest(model, scaling, settings, matrix, len(matrix.days) - int(row["train_days"]))
+    result = backtest(model, settings, matrix, len(matrix.days) - int(row["train_days"]))
     report = forecast_report(result, matrix, settings, row.to_dict())
     plots = {"largest_artists": forecast_figure_png(result, matrix)}
     paths = write_report(lake.reports_dir(DOMAIN), "forecast", report, plots=plots)

@@ -23,7 +23,6 @@ def relative_error_loss(true_relative, predicted_relative):
 
 def build_model(
     input_days: int,
-    channels: int,
     horizon: int,
     first_units: int,
     second_units: int,
@@ -31,9 +30,9 @@ def build_model(
     learning_rate: float,
 ) -> keras.Model:
     """LSTM(first_units) -> LSTM(second_units) -> Dense(horizon) of log-ratios to the recent median."""
-    if min(input_days, channels, horizon, first_units, second_units) < 1:
-        raise ValueError("input_days, channels, horizon and unit counts must all be positive")
-    inputs = keras.Input(shape=(input_days, channels), name="plays_window")
+    if min(input_days, horizon, first_units, second_units) < 1:
+        raise ValueError("input_days, horizon and unit counts must all be positive")
+    inputs = keras.Input(shape=(input_days, 1), name="plays_window")
     hidden = layers.LSTM(first_units, return_sequences=True, name="lstm_first")(inputs)
     hidden = layers.LSTM(second_units, name="lstm_second")(hidden)
     hidden = layers.Dropout(dropout, name="dropout")(hidden)

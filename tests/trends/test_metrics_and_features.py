@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assets.trends.features import fit_scaling, make_windows, plays_from_relative, plays_matrix
+from assets.trends.features import make_windows, plays_from_relative, plays_matrix
 from assets.trends.metrics import baseline_scores, last_value_forecast, median_forecast, tianchi_scores
 
 
@@ -60,9 +60,8 @@ def test_plays_matrix_pivots_and_refuses_gaps() -> None:
 
 def test_windows_are_relative_to_the_median_of_the_last_10_input_days() -> None:
     plays = np.tile(np.arange(20.0), (2, 1)) * np.array([[1.0], [10.0]])  # two artists, 20 days
-    scaling = fit_scaling(plays)
-    windows = make_windows(plays, scaling, input_days=12, horizon=3)
-    assert windows.inputs.shape == (6 * 2, 12, 2) and windows.targets.shape == (12, 3)
+    windows = make_windows(plays, input_days=12, horizon=3)
+    assert windows.inputs.shape == (6 * 2, 12, 1) and windows.targets.shape == (12, 3)
     first_reference = np.log1p(np.median(plays[0, 2:12]))  # window 0, artist 0: days 2..11
     assert windows.references[0] == pytest.approx(first_reference)
     assert windows.targets[0] == pytest.approx(np.log1p(plays[0, 12:15]) - first_reference)
@@ -73,12 +72,12 @@ def test_windows_are_relative_to_the_median_of_the_last_10_input_days() -> None:
 
 def test_windows_stop_before_the_held_out_days_and_refuse_too_short_series() -> None:
     plays = np.ones((1, 40))
-    windows = make_windows(plays, fit_scaling(plays), input_days=10, horizon=5, last_target_day=30)
+    windows = make_windows(plays, input_days=10, horizon=5, last_target_day=30)
     assert len(windows.targets) == 30 - 10 - 5 + 1
     with pytest.raises(ValueError, match="too few"):
-        make_windows(plays, fit_scaling(plays), input_days=30, horizon=20)
+        make_windows(plays, input_days=30, horizon=20)
     with pytest.raises(ValueError, match="at least 10"):
-        make_windows(plays, fit_scaling(plays), input_days=5, horizon=2)
+        make_windows(plays, input_days=5, horizon=2)
 
 
 def test_the_loss_is_zero_for_a_perfect_forecast_and_the_relative_error_otherwise() -> None:
