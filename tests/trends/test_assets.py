@@ -103,3 +103,23 @@ def test_a_source_without_one_good_row_fails_naming_the_file(tmp_path: Path) -> 
         )
     quarantine = pd.read_parquet(tmp_path / "lake" / "trends" / "quarantine" / "tianchi_tables.parquet")
     assert quarantine["reason"].str.contains("not UTF-8").all()
+
+
+@pytest.mark.real_data
+def test_real_aggregates_enter_the_sql_graph_at_the_daily_level(real_data_root: Path, tmp_path: Path) -> None:
+    from assets.trends.sql_assets import tianchi_tables, trends_dbt_models
+
+    result = dg.materialize(
+        [ASSETS[0], tianchi_tables, trends_dbt_models, *TIANCHI_CHECKS],
+        resources={
+            "io_manager": ParquetIOManager(home=str(tmp_path)),
+            "lake": LakeResource(home=str(tmp_path)),
+            "raw_data": RawDataResource(root=str(real_data_root), home=str(tmp_path)),
+            "duckdb": DuckDBResource(home=str(tmp_path)),
+            "dbt": dbt_resource(),
+        },
+    )
+    assert result.success and all(check.passed for check in result.get_asset_check_evaluations())
+    features = pd.read_parquet(tmp_path / "lake" / "trends" / "artist_daily_features.parquet")
+    assert len(features) == 100 * 146 and int(features["plays"].sum()) == 10_524_701
+    assert features["days_since_release"].isna().all()  # the aggregates carry no songs
