@@ -28,8 +28,15 @@ def backtest(model: Any, settings: ForecasterSettings, matrix: PlaysMatrix, back
     }
 
 
-def forecast_report(result: dict, matrix: PlaysMatrix, settings: ForecasterSettings, summary: dict) -> Report:
-    """The report contract: data sizes and split, hyperparameters, epochs, metrics and baselines."""
+def forecast_report(
+    result: dict,
+    matrix: PlaysMatrix,
+    settings: ForecasterSettings,
+    summary: dict,
+    challenger: dict[str, Any] | None = None,
+) -> Report:
+    """The report contract: data sizes and split, hyperparameters, epochs, metrics and baselines
+    (plus the champion/challenger fields, when given)."""
     history_days, backtest_days = result["history"].shape[1], result["actual"].shape[1]
     return Report(
         task="play_forecast",
@@ -57,6 +64,7 @@ def forecast_report(result: dict, matrix: PlaysMatrix, settings: ForecasterSetti
         extra={
             "zero_day_guard": "days with T = 0 are left out of sigma_j's mean; an all-zero artist has phi_j = 0",
             "zero_days_in_backtest": int((result["actual"] == 0).sum()),
+            **(challenger or {}),
         },
     )
 

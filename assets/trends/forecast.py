@@ -198,7 +198,6 @@ def load_forecaster(folder: Path) -> tuple[Any, ForecasterSettings]:
 
 SUMMARY_COLUMNS = [
     "variant",
-    "model_dir",
     "train_days",
     "first_day",
     "last_train_day",
@@ -208,6 +207,7 @@ SUMMARY_COLUMNS = [
     "train_seconds",
     "training_windows",
 ]
+VARIANTS = ("backtest", "production")
 
 
 def train_play_forecasters(
@@ -215,13 +215,14 @@ def train_play_forecasters(
     days: list,
     settings: ForecasterSettings,
     backtest_days: int,
-    folder: Path,
+    checkpoint_dir: Path,
     fingerprint: str,
     seed: int,
     tensorboard_dir: Path | None = None,
-) -> Any:
+) -> tuple[dict[str, TrainedForecaster], Any]:
     """The backtest model (trained on the days before the last `backtest_days`) and the production model
-    (all days, the backtest's early-stopped epoch count), saved under `folder`; one summary row each."""
+    (all days, the backtest's early-stopped epoch count); the trained models by variant and one summary
+    row each (save them with :func:`save_play_forecasters`)."""
     import pandas as pd
 
     if backtest_days < 1 or plays.shape[1] - backtest_days < settings.input_days + 2 * settings.horizon:
@@ -229,35 +230,40 @@ def train_play_forecasters(
             f"{plays.shape[1]} days leave too few training days before a {backtest_days}-day backtest for "
             f"{settings.input_days} input days and a {settings.horizon}-day horizon"
         )
-    folder = Path(folder)
+    checkpoint_dir = Path(checkpoint_dir)
     train_days = plays.shape[1] - backtest_days
     backtest = train_forecaster(
         plays[:, :train_days],
         settings,
-        folder / "checkpoints" / "backtest",
+        checkpoint_dir / "backtest",
         f"{fingerprint}-backtest",
         seed,
         tensorboard_dir,
     )
     production = train_production_forecaster(
-        plays, settings, backtest.best_epoch, folder / "checkpoints" / "production", f"{fingerprint}-production", seed
+        plays, settings, backtest.best_epoch, checkpoint_dir / "production", f"{fingerprint}-production", seed
     )
-    rows = []
-    for variant, trained, used_days in (("backtest", backtest, train_days), ("production", production, len(days))):
-        model_dir = folder / variant
-        save_forecaster(trained, model_dir, settings)
-        rows.append(
-            [
-                variant,
-                str(model_dir),
-                used_days,
-                str(days[0]),
-                str(days[used_days - 1]),
-                trained.epochs_run,
-                trained.best_epoch,
-                trained.best_validation_loss,
-                round(trained.train_seconds, 2),
-                trained.training_windows,
-            ]
-        )
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    trained = {"backtest": backtest, "production": production}
+    rows = [
+        [
+            variant,
+            used_days,
+            str(days[0]),
+            str(days[used_days - 1]),
+            trained[variant].epochs_run,
+            trained[variant].best_epoch,
+            trained[variant].best_validation_loss,
+            round(trained[variant].train_seconds, 2),
+            trained[variant].training_windows,
+        ]
+        for variant, used_days in (("backtest", train_days), ("production", len(days)))
+    ]
+    return trained, pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def save_play_forecasters(trained: dict[str, TrainedForecaster], folder: Path, settings: ForecasterSettings) -> str:
+    """Each variant in `folder/<variant>/`; returns the production model's file relative to `folder`
+    (the model a registry version and `load_champion` point at)."""
+    for variant in VARIANTS:
+        save_forecaster(trained[variant], Path(folder) / variant, settings)
+    return f"production/{MODEL_FILE}"
