@@ -1,0 +1,269 @@
+"""Training and running the play forecaster on a plays matrix (no Dagster here).
+
+Training, as MODELLING.md found best on the real aggregates:
+1. early stopping: fit on every window whose target days end before the last `horizon` training days,
+   and stop on the window whose target is exactly those last days (inside the training days, never the
+   backtest window);
+2. refit a fresh model on all windows, validation window included, for the early-stopped epoch count.
+The 60-day production model is a fresh model fitted on every window of all days for the same epoch count.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assets.common.atomic import write_json_atomic
+from assets.trends.features import (
+    Windows,
+    make_windows,
+    plays_from_relative,
+    window_inputs,
+)
+
+MODEL_FILE = "model.keras"
+SETTINGS_FILE = "settings.json"
+
+
+@dataclass(frozen=True)
+class ForecasterSettings:
+    input_days: int = 28
+    horizon: int = 30
+    first_units: int = 35
+    second_units: int = 10
+    dropout: float = 0.1
+    learning_rate: float = 0.002
+    batch_size: int = 64
+    max_epochs: int = 60
+    patience: int = 8
+    refit_on_all_windows: bool = True
+
+
+@dataclass
+class TrainedForecaster:
+    model: Any
+    epochs_run: int
+    best_epoch: int
+    best_validation_loss: float
+    train_seconds: float
+    training_windows: int
+
+
+def _dataset(windows: Windows, batch_size: int, seed: int, shuffle: bool) -> Any:
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices((windows.inputs, windows.targets, windows.weights))
+    if shuffle:
+        data = data.shuffle(len(windows.targets), seed=seed, reshuffle_each_iteration=True)
+    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _fresh_model(settings: ForecasterSettings, seed: int) -> Any:
+    import keras
+
+    from assets.trends.model import build_model
+
+    keras.utils.set_random_seed(seed)
+    return build_model(
+        settings.input_days,
+        settings.horizon,
+        settings.first_units,
+        settings.second_units,
+        settings.dropout,
+        settings.learning_rate,
+    )
+
+
+def _fit_fixed_epochs(
+    plays: np.ndarray,
+    settings: ForecasterSettings,
+    epochs: int,
+    checkpoint_dir: Path,
+    fingerprint: str,
+    seed: int,
+) -> tuple[Any, int]:
+    """A fresh model on every window of `plays` for exactly `epochs` epochs."""
+    from assets.common.training import fit_resumable
+    from assets.trends.model import relative_error_loss
+
+    windows = make_windows(plays, settings.input_days, settings.horizon)
+    model, _ = fit_resumable(
+        _fresh_model(settings, seed),
+        _dataset(windows, settings.batch_size, seed, shuffle=True),
+        None,
+        epochs=epochs,
+        checkpoint_dir=checkpoint_dir,
+        fingerprint=fingerprint,
+        patience=epochs + 1,
+        monitor="loss",
+        custom_objects={"relative_error_loss": relative_error_loss},
+    )
+    return model, len(windows.targets)
+
+
+def train_forecaster(
+    plays: np.ndarray,
+    settings: ForecasterSettings,
+    checkpoint_dir: Path,
+    fingerprint: str,
+    seed: int,
+    tensorboard_dir: Path | None = None,
+) -> TrainedForecaster:
+    """Early stopping on the last `horizon` days of `plays`, then (optionally) a refit on all windows."""
+    from assets.common.training import fit_resumable
+    from assets.trends.model import relative_error_loss
+
+    started = time.perf_counter()
+    days = plays.shape[1]
+    train = make_windows(plays, settings.input_days, settings.horizon, last_target_day=days - settings.horizon)
+    valid = make_windows(
+        plays[:, days - settings.horizon - settings.input_days :], settings.input_days, settings.horizon
+    )
+    model, outcome = fit_resumable(
+        _fresh_model(settings, seed),
+        _dataset(train, settings.batch_size, seed, shuffle=True),
+        _dataset(valid, settings.batch_size, seed, shuffle=False),
+        epochs=settings.max_epochs,
+        checkpoint_dir=Path(checkpoint_dir) / "early_stopping",
+        fingerprint=fingerprint,
+        patience=settings.patience,
+        tensorboard_dir=tensorboard_dir,
+        custom_objects={"relative_error_loss": relative_error_loss},
+    )
+    windows = len(train.targets)
+    if settings.refit_on_all_windows:
+        model, windows = _fit_fixed_epochs(
+            plays, settings, max(outcome.best_epoch, 1), Path(checkpoint_dir) / "refit", fingerprint, seed
+        )
+    return TrainedForecaster(
+        model,
+        outcome.epochs_run,
+        outcome.best_epoch,
+        outcome.best_monitor_value,
+        time.perf_counter() - started,
+        windows,
+    )
+
+
+def train_production_forecaster(
+    plays: np.ndarray, settings: ForecasterSettings, epochs: int, checkpoint_dir: Path, fingerprint: str, seed: int
+) -> TrainedForecaster:
+    """A fresh model on every window of all days for `epochs` epochs (the backtest's early-stopped count)."""
+    started = time.perf_counter()
+    model, windows = _fit_fixed_epochs(plays, settings, max(epochs, 1), checkpoint_dir, fingerprint, seed)
+    return TrainedForecaster(model, epochs, epochs, float("nan"), time.perf_counter() - started, windows)
+
+
+def forecast_plays(model: Any, history: np.ndarray, input_days: int, days_ahead: int) -> np.ndarray:
+    """Forecast `days_ahead` days per artist; beyond the model's horizon, its own forecasts become inputs."""
+    if history.shape[1] < input_days:
+        raise ValueError(f"need {input_days} days of history, got {history.shape[1]}")
+    extended = np.asarray(history, dtype=float)
+    produced = 0
+    while produced < days_ahead:
+        inputs, reference = window_inputs(extended[:, -input_days:])
+        relative = np.asarray(model(inputs, training=False))
+        block = plays_from_relative(relative, reference)
+        extended = np.concatenate([extended, block], axis=1)
+        produced += block.shape[1]
+    return extended[:, history.shape[1] : history.shape[1] + days_ahead]
+
+
+def save_forecaster(trained: TrainedForecaster, folder: Path, settings: ForecasterSettings) -> Path:
+    """`model.keras` and `settings.json` in `folder`."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f".{MODEL_FILE}.tmp.keras"
+    trained.model.save(temporary)
+    temporary.replace(folder / MODEL_FILE)
+    write_json_atomic(folder / SETTINGS_FILE, asdict(settings))
+    return folder / MODEL_FILE
+
+
+def load_forecaster(folder: Path) -> tuple[Any, ForecasterSettings]:
+    import keras
+
+    from assets.trends.model import relative_error_loss
+
+    folder = Path(folder)
+    saved = json.loads((folder / SETTINGS_FILE).read_text())
+    model = keras.models.load_model(folder / MODEL_FILE, custom_objects={"relative_error_loss": relative_error_loss})
+    return model, ForecasterSettings(**saved)
+
+
+SUMMARY_COLUMNS = [
+    "variant",
+    "train_days",
+    "first_day",
+    "last_train_day",
+    "epochs_run",
+    "best_epoch",
+    "best_validation_loss",
+    "train_seconds",
+    "training_windows",
+]
+VARIANTS = ("backtest", "production")
+
+
+def train_play_forecasters(
+    plays: np.ndarray,
+    days: list,
+    settings: ForecasterSettings,
+    backtest_days: int,
+    checkpoint_dir: Path,
+    fingerprint: str,
+    seed: int,
+    tensorboard_dir: Path | None = None,
+) -> tuple[dict[str, TrainedForecaster], Any]:
+    """The backtest model (trained on the days before the last `backtest_days`) and the production model
+    (all days, the backtest's early-stopped epoch count); the trained models by variant and one summary
+    row each (save them with :func:`save_play_forecasters`)."""
+    import pandas as pd
+
+    if backtest_days < 1 or plays.shape[1] - backtest_days < settings.input_days + 2 * settings.horizon:
+        raise ValueError(
+            f"{plays.shape[1]} days leave too few training days before a {backtest_days}-day backtest for "
+            f"{settings.input_days} input days and a {settings.horizon}-day horizon"
+        )
+    checkpoint_dir = Path(checkpoint_dir)
+    train_days = plays.shape[1] - backtest_days
+    backtest = train_forecaster(
+        plays[:, :train_days],
+        settings,
+        checkpoint_dir / "backtest",
+        f"{fingerprint}-backtest",
+        seed,
+        tensorboard_dir,
+    )
+    production = train_production_forecaster(
+        plays, settings, backtest.best_epoch, checkpoint_dir / "production", f"{fingerprint}-production", seed
+    )
+    trained = {"backtest": backtest, "production": production}
+    rows = [
+        [
+            variant,
+            used_days,
+            str(days[0]),
+            str(days[used_days - 1]),
+            trained[variant].epochs_run,
+            trained[variant].best_epoch,
+            trained[variant].best_validation_loss,
+            round(trained[variant].train_seconds, 2),
+            trained[variant].training_windows,
+        ]
+        for variant, used_days in (("backtest", train_days), ("production", len(days)))
+    ]
+    return trained, pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def save_play_forecasters(trained: dict[str, TrainedForecaster], folder: Path, settings: ForecasterSettings) -> str:
+    """Each variant in `folder/<variant>/`; returns the production model's file relative to `folder`
+    (the model a registry version and `load_champion` point at)."""
+    for variant in VARIANTS:
+        save_forecaster(trained[variant], Path(folder) / variant, settings)
+    return f"production/{MODEL_FILE}"

@@ -1,0 +1,74 @@
+"""The SQL layer: the parsed Tianchi tables that feed dbt, and every dbt model as an asset.
+
+`tianchi_tables` writes the three source tables to `<lake>/trends/tianchi_<table>.parquet`; the dbt
+sources read those files (`external_location` in `models/staging/__sources.yml`) and carry
+`meta.dagster.asset_key`, so each dbt source is this asset's output and lineage runs from the raw files
+through the SQL models. Each dbt model is an asset and each YAML test an asset check. Adding a `.sql` file
+to `dbt_like_sql/models` adds an asset with no Python change.
+"""
+
+import json
+
+import dagster as dg
+import pandas as pd
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from assets.common.dagster_metadata import table_metadata
+from assets.common.quarantine import NoGoodRecordsError, write_quarantine
+from assets.trends.dbt_project import DBT_PROJECT_DIR, dbt_executable, ensure_manifest
+from assets.trends.parse import parse_tianchi_files
+from resources.duckdb import DuckDBResource
+from resources.lake import LakeResource
+
+DOMAIN = "trends"
+SOURCE_TABLES = {
+    "tianchi_user_actions": "User actions (play, download, collect) parsed from the raw actions CSV; "
+    "empty when the input is per-artist daily aggregates.",
+    "tianchi_songs": "Songs with artist, publication day, initial plays, language and gender; empty for aggregates.",
+    "tianchi_artist_daily_aggregates": "Per-artist daily plays, downloads, collects and distinct playing users "
+    "from the aggregate files (the real-data form); empty for the raw tables.",
+}
+
+
+@dg.multi_asset(
+    outs={name: dg.AssetOut(description=description, kinds={"pandas"}) for name, description in SOURCE_TABLES.items()},
+    group_name=DOMAIN,
+)
+def tianchi_tables(
+    context: dg.AssetExecutionContext, raw_tianchi_files: pd.DataFrame, lake: LakeResource
+) -> tuple[dg.Output, dg.Output, dg.Output]:
+    """The Tianchi files parsed into typed tables, whichever form they come in; bad rows quarantined."""
+    tables = parse_tianchi_files(raw_tianchi_files["path"])
+    quarantine_path = write_quarantine(lake.quarantine_dir(DOMAIN), "tianchi_tables", tables.bad_records)
+    frames = [tables.user_actions, tables.songs, tables.artist_daily_aggregates]
+    if not any(len(frame) for frame in frames):
+        raise NoGoodRecordsError.from_records("tianchi", tables.bad_records)
+    context.log.info(f"input form: {tables.input_form}; {len(tables.bad_records)} records quarantined")
+    shared = {
+        "input_form": tables.input_form,
+        "quarantined_records": len(tables.bad_records),
+        "quarantine": dg.MetadataValue.path(str(quarantine_path)),
+    }
+    return tuple(
+        dg.Output(frame, output_name=name, metadata={**table_metadata(frame), **shared})
+        for name, frame in zip(SOURCE_TABLES, frames, strict=True)
+    )
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    dagster_dbt_translator=DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+)
+def trends_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource, duckdb: DuckDBResource
+):
+    """Every dbt model of `dbt_like_sql/` (staging views in DuckDB, marts as parquet in the lake) and its tests."""
+    dbt_vars = json.dumps({"lake_dir": str(lake.root), "duckdb_path": str(duckdb.path)})
+    duckdb.path.parent.mkdir(parents=True, exist_ok=True)
+    yield from dbt.cli(["build", "--vars", dbt_vars], context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    )
