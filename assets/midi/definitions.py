@@ -11,15 +11,24 @@ from assets.midi.roll_assets import (
     pianoroll_tfrecords,
     sampled_tunes,
 )
-
-defs = dg.Definitions(
-    assets=[
-        *raw_assets_for_domain("midi"),
-        piano_rolls,
-        pianoroll_tfrecords,
-        pianoroll_model,
-        pianoroll_report,
-        sampled_tunes,
-    ],
-    asset_checks=[piano_rolls_are_valid],
+from assets.midi.velocity_assets import (
+    performance_notes,
+    performance_notes_are_valid,
+    velocity_model,
+    velocity_report,
 )
+
+MIDI_ASSETS = [
+    *raw_assets_for_domain("midi"),
+    piano_rolls,
+    pianoroll_tfrecords,
+    pianoroll_model,
+    pianoroll_report,
+    sampled_tunes,
+    performance_notes,
+    velocity_model,
+    velocity_report,
+]
+MIDI_CHECKS = [piano_rolls_are_valid, performance_notes_are_valid]
+
+defs = dg.Definitions(assets=MIDI_ASSETS, asset_checks=MIDI_CHECKS)
