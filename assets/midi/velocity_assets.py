@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from collections.abc import Iterator
 
 import dagster as dg
 import pandas as pd
@@ -85,20 +86,22 @@ class VelocityModelConfig(dg.Config):
         )
 
 
-@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, **TRAINING_ASSET_ARGS)
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, output_required=False, **TRAINING_ASSET_ARGS)
 def velocity_model(
     context: dg.AssetExecutionContext,
     config: VelocityModelConfig,
     lake: LakeResource,
     training: TrainingResource,
     performance_notes: pd.DataFrame,
-) -> dg.Output[pd.DataFrame]:
+) -> Iterator[dg.Output[pd.DataFrame]]:
     """Bidirectional LSTM predicting each note's key velocity from the surrounding note activations
-    (pitch, duration, timing, chord, notes held, density, sustain pedal); linear output, MSE loss."""
+    (pitch, duration, timing, chord, notes held, density, sustain pedal); linear output, MSE loss.
+    Skipped (with its report) when the optional piano_velocity/ folder has no usable performance."""
     from assets.midi.velocity_training import model_dir, train_velocity_model
 
     if performance_notes.empty:
-        raise ValueError("performance_notes is empty: put performance MIDI files in the piano_velocity/ raw folder")
+        context.log.warning("no performance notes (piano_velocity/ is optional): the velocity model is skipped")
+        return
     fingerprint = hashlib.sha256(
         json.dumps([config.model_dump(), training.seed, int(performance_notes["velocity"].sum())]).encode()
     ).hexdigest()[:16]
@@ -113,7 +116,7 @@ def velocity_model(
         )
     context.log.info(f"velocity model: {summary['epochs_run']} epochs in {summary['train_seconds']:.0f} s")
     table = pd.DataFrame([summary])
-    return dg.Output(table, metadata={**table_metadata(table), "device": training.device_name})
+    yield dg.Output(table, metadata={**table_metadata(table), "device": training.device_name})
 
 
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"})

@@ -108,3 +108,20 @@ def test_roll_to_midi_round_trips_through_the_parser(tmp_path, raw_manifest: pd.
     again, bad = parse_tunes(pd.DataFrame({"relative_path": ["valid/again.mid"], "path": [str(path)]}), 0.25, False)
     assert bad == []
     np.testing.assert_array_equal(again[0].roll, tunes[0].roll)
+
+
+def test_piano_rolls_asset_fails_clearly_when_no_file_is_usable(raw_folder, tmp_path) -> None:
+    import dagster as dg
+
+    from assets.common.fingerprint import manifest
+    from assets.common.quarantine import NoGoodRecordsError
+    from assets.midi.roll_assets import PianoRollConfig, piano_rolls
+    from resources.lake import LakeResource
+
+    files = manifest(raw_folder, (".mid",))
+    only_bad = files[files["relative_path"].isin(["train/empty_3.mid", "train/garbage_4.mid"])]
+    lake = LakeResource(home=str(tmp_path / "home"))
+    with pytest.raises(NoGoodRecordsError, match=r"garbage_4\.mid"):
+        piano_rolls(dg.build_asset_context(), config=PianoRollConfig(), lake=lake, raw_nottingham_files=only_bad)
+    quarantine = pd.read_parquet(lake.quarantine_dir("midi") / "piano_rolls.parquet")
+    assert sorted(quarantine["file"]) == ["train/empty_3.mid", "train/garbage_4.mid"]

@@ -77,3 +77,22 @@ def test_split_notes_keeps_time_order(count: int, expected: tuple[int, int, int]
 def test_split_notes_refuses_too_few_notes() -> None:
     with pytest.raises(ValueError, match="none for training"):
         split_notes(2, 0.15, 0.15)
+
+
+def test_velocity_model_is_skipped_without_performances(tmp_path: Path) -> None:
+    import dagster as dg
+
+    from assets.midi.velocity_assets import VelocityModelConfig, velocity_model
+    from resources.lake import LakeResource
+    from resources.training import TrainingResource
+
+    outputs = list(
+        velocity_model(
+            dg.build_asset_context(),
+            config=VelocityModelConfig(),
+            lake=LakeResource(home=str(tmp_path)),
+            training=TrainingResource(home=str(tmp_path)),
+            performance_notes=pd.DataFrame(columns=["performance", "note_index", "onset", "offset", "pitch"]),
+        )
+    )
+    assert outputs == []
