@@ -102,9 +102,8 @@ def velocity_model(
     if performance_notes.empty:
         context.log.warning("no performance notes (piano_velocity/ is optional): the velocity model is skipped")
         return
-    fingerprint = hashlib.sha256(
-        json.dumps([config.model_dump(), training.seed, int(performance_notes["velocity"].sum())]).encode()
-    ).hexdigest()[:16]
+    notes_hash = int(pd.util.hash_pandas_object(performance_notes, index=False).sum())
+    fingerprint = hashlib.sha256(json.dumps([config.model_dump(), training.seed, notes_hash]).encode()).hexdigest()[:16]
     with training.strategy().scope():
         summary = train_velocity_model(
             performance_notes,

@@ -15,10 +15,10 @@ from resources.environments import local_resources
 RUN_CONFIG = {
     "ops": {
         "pianoroll_model": {
-            "config": {"lstm_units": 128, "learning_rate": 0.01, "window_frames": 50, "batch_size": 8, "max_epochs": 12}
+            "config": {"lstm_units": 64, "learning_rate": 0.01, "window_frames": 50, "batch_size": 8, "max_epochs": 6}
         },
         "sampled_tunes": {"config": {"num_tunes": 2, "new_frames": 24}},
-        "velocity_model": {"config": {"max_epochs": 12, "patience": 12}},
+        "velocity_model": {"config": {"max_epochs": 8, "patience": 8}},
     }
 }
 
