@@ -56,9 +56,9 @@ def comparison_png(real: np.ndarray, sample: np.ndarray, real_name: str, primer_
     from assets.common.reports import figure_png
 
     figure, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
+    active = np.flatnonzero(real.any(axis=0) | sample.any(axis=0))
+    low, high = (active.min(), active.max()) if len(active) else (0, NUM_KEYS - 1)
     for axis, roll, title in ((axes[0], real, f"real: {real_name}"), (axes[1], sample, "sampled")):
-        active = np.flatnonzero(roll.any(axis=0))
-        low, high = (active.min(), active.max()) if len(active) else (0, NUM_KEYS - 1)
         axis.imshow(
             roll.T,
             aspect="auto",
@@ -72,5 +72,5 @@ def comparison_png(real: np.ndarray, sample: np.ndarray, real_name: str, primer_
         axis.set_xlabel("frame (0.25 s)")
     axes[0].set_ylabel("MIDI pitch")
     axes[1].axvline(primer_frames, color="tab:red", linestyle="--", label="end of primer")
-    axes[1].legend(loc="upper right")
+    axes[1].legend(loc="best")
     return figure_png(figure)
