@@ -189,17 +189,12 @@ def pianoroll_report(
     config: PianoRollReportConfig, lake: LakeResource, piano_rolls: pd.DataFrame, pianoroll_model: pd.DataFrame
 ) -> dg.MaterializeResult:
     """Next-frame NLL per step (nats) and frame accuracy on test (valid without a test split), vs baselines."""
+    from assets.common.reports import write_report
     from assets.midi.roll_evaluation import evaluate_pianoroll
 
     report, plots = evaluate_pianoroll(piano_rolls, pianoroll_model.iloc[0].to_dict(), config.threshold)
-    paths = write_report_files(lake, "pianoroll", report, plots)
+    paths = write_report(lake.reports_dir(DOMAIN), "pianoroll", report, plots)
     return dg.MaterializeResult(metadata=report_metadata(report, paths, plots))
-
-
-def write_report_files(lake: LakeResource, name: str, report, plots: dict[str, bytes]) -> dict[str, Path]:
-    from assets.common.reports import write_report
-
-    return write_report(lake.reports_dir(DOMAIN), name, report, plots)
 
 
 class SampledTunesConfig(dg.Config):
