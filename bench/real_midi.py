@@ -34,7 +34,7 @@ def run_pianoroll(real_root: Path, work: Path, minutes: float, seed: int) -> dic
     from assets.common.tfrecords import write_shards
     from assets.midi.roll_assets import PianoRollConfig, PianoRollModelConfig, PianoRollRecordsConfig
     from assets.midi.roll_evaluation import evaluate_pianoroll
-    from assets.midi.roll_model import RollModelSettings, RollTrainingPlan, train_roll_model
+    from assets.midi.roll_model import RollModelSettings, RollTrainingPlan, save_roll_model, train_roll_model
     from assets.midi.roll_records import encode_chunks
     from assets.midi.rolls import parse_tunes, rolls_to_table, table_to_rolls
 
@@ -61,8 +61,7 @@ def run_pianoroll(real_root: Path, work: Path, minutes: float, seed: int) -> dic
     model, outcome, seconds = train_roll_model(
         settings, plan, seed=seed, checkpoint_dir=work / "checkpoints", fingerprint="bench", tensorboard_dir=None
     )
-    model_path = work / "pianoroll.keras"
-    model.save(model_path)
+    model_path = work / save_roll_model(model, work)
     summary = {
         "model_path": str(model_path),
         "epochs_run": outcome.epochs_run,
@@ -83,15 +82,16 @@ def run_pianoroll(real_root: Path, work: Path, minutes: float, seed: int) -> dic
 def run_velocity(real_root: Path, work: Path, seed: int) -> dict:
     from assets.midi.velocity_assets import VelocityModelConfig
     from assets.midi.velocity_notes import parse_performances
-    from assets.midi.velocity_training import evaluate_velocity, train_velocity_model
+    from assets.midi.velocity_training import evaluate_velocity, save_velocity_model, train_velocity_model
 
     files = manifest(real_root / "piano_velocity", SOURCES_BY_FOLDER["piano_velocity"].suffixes)
     notes, bad = parse_performances(files)
     config = VelocityModelConfig()
-    trained = train_velocity_model(
-        notes, config.settings(), seed=seed, checkpoint_dir=work / "velocity", tensorboard_dir=None
+    model, stats, summary = train_velocity_model(
+        notes, config.settings(), seed=seed, checkpoint_dir=work / "velocity" / "checkpoints", tensorboard_dir=None
     )
-    report, _ = evaluate_velocity(notes, trained)
+    model_path = work / "velocity" / save_velocity_model(model, stats, work / "velocity")
+    report, _ = evaluate_velocity(notes, {**summary, "model_path": str(model_path)})
     return {"quarantined": len(bad), "report": report.to_dict()}
 
 

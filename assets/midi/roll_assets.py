@@ -8,6 +8,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from assets.common.champions import challenger_fields
 from assets.common.dagster_metadata import (
     TRAINING_ASSET_ARGS,
     check_result_from_validation,
@@ -16,10 +17,11 @@ from assets.common.dagster_metadata import (
 )
 from assets.common.expectations import validate_frame
 from assets.common.fingerprint import file_sha256
+from assets.common.model_registry import champion_version, code_version, read_version, write_version
 from assets.common.quarantine import NoGoodRecordsError, write_quarantine
 from assets.common.splits import SPLITS
 from assets.midi import rolls as roll_parsing
-from assets.midi.paths import DOMAIN, tfrecords_dir
+from assets.midi.paths import DOMAIN, PACKAGE_DIR, PIANOROLL_TASK, task_dir, tfrecords_dir
 from resources.lake import LakeResource
 from resources.training import TrainingResource
 
@@ -116,6 +118,9 @@ class PianoRollModelConfig(dg.Config):
     max_epochs: int = Field(default=30, description="Upper bound on epochs; early stopping usually ends sooner.")
     patience: int = Field(default=4, description="Epochs without a better monitor loss before stopping.")
     max_train_minutes: float = Field(default=0.0, description="Stop after the epoch that passes this; 0 = no limit.")
+    frame_skip: bool = Field(
+        default=False, description="Add a linear map of the current frame to the output logits (faster to learn)."
+    )
 
 
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, deps=[pianoroll_tfrecords], **TRAINING_ASSET_ARGS)
@@ -126,7 +131,7 @@ def pianoroll_model(
 
     Trained on 100-frame windows with a random phase each epoch; early stopping on the valid split, or
     on a 10% tune hold-out of train when valid is the evaluation split (no test split)."""
-    from assets.midi.roll_model import RollModelSettings, RollTrainingPlan, model_path, train_roll_model
+    from assets.midi.roll_model import RollModelSettings, RollTrainingPlan, save_roll_model, train_roll_model
 
     splits = {path.name for path in tfrecords_dir(lake).iterdir() if path.is_dir()}
     monitor_is_holdout = "test" not in splits or "valid" not in splits
@@ -140,25 +145,33 @@ def pianoroll_model(
         patience=config.patience,
         max_train_seconds=60.0 * config.max_train_minutes,
     )
-    settings = RollModelSettings(config.lstm_units, config.dropout, config.learning_rate)
+    settings = RollModelSettings(config.lstm_units, config.dropout, config.learning_rate, frame_skip=config.frame_skip)
+    shards_version = _shards_version(tfrecords_dir(lake))
     with training.strategy().scope():
         model, outcome, seconds = train_roll_model(
             settings,
             plan,
             seed=training.seed,
             checkpoint_dir=lake.models_dir(DOMAIN) / "pianoroll" / "checkpoints",
-            fingerprint=_fingerprint(config.model_dump(), training.seed, tfrecords_dir(lake)),
+            fingerprint=_fingerprint(config.model_dump(), training.seed, shards_version),
             tensorboard_dir=training.tensorboard_dir(DOMAIN, "pianoroll"),
         )
-    path = model_path(lake.models_dir(DOMAIN))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path)
+    version = write_version(
+        task_dir(lake, PIANOROLL_TASK),
+        PIANOROLL_TASK,
+        lambda folder: save_roll_model(model, folder),
+        config={**config.model_dump(), "seed": training.seed},
+        data_version=shards_version,
+        code_version=code_version(PACKAGE_DIR),
+        metrics={"best_monitor_loss": outcome.best_monitor_value},
+    )
     monitor = "train hold-out (10% of tunes)" if monitor_is_holdout else "valid"
     context.log.info(f"trained {outcome.epochs_run} epochs in {seconds:.0f} s, early stopping on {monitor}")
     summary = pd.DataFrame(
         [
             {
-                "model_path": str(path),
+                "version": version.version,
+                "model_path": str(version.model_path),
                 "epochs_run": outcome.epochs_run,
                 "best_epoch": outcome.best_epoch,
                 "best_monitor_loss": outcome.best_monitor_value,
@@ -168,16 +181,24 @@ def pianoroll_model(
             }
         ]
     )
-    return dg.Output(summary, metadata={**table_metadata(summary), "device": training.device_name})
+    return dg.Output(
+        summary,
+        metadata={**table_metadata(summary), "device": training.device_name, "version": version.version},
+    )
 
 
-def _fingerprint(config: dict, seed: int, shards: Path) -> str:
-    """Config, seed and the shard contents: a change in any of them starts training over."""
-    digest = hashlib.sha256(json.dumps([config, seed]).encode())
+def _shards_version(shards: Path) -> str:
+    """A hash of every shard file (split/name + content): the data version of the trained model."""
+    digest = hashlib.sha256()
     for path in sorted(shards.glob("*/part-*.tfrecord")):
         digest.update(f"{path.parent.name}/{path.name}".encode())
         digest.update(file_sha256(path).encode())
     return digest.hexdigest()[:16]
+
+
+def _fingerprint(config: dict, seed: int, shards_version: str) -> str:
+    """Config, seed and the shard contents: a change in any of them starts training over."""
+    return hashlib.sha256(json.dumps([config, seed, shards_version]).encode()).hexdigest()[:16]
 
 
 class PianoRollReportConfig(dg.Config):
@@ -188,11 +209,23 @@ class PianoRollReportConfig(dg.Config):
 def pianoroll_report(
     config: PianoRollReportConfig, lake: LakeResource, piano_rolls: pd.DataFrame, pianoroll_model: pd.DataFrame
 ) -> dg.MaterializeResult:
-    """Next-frame NLL per step (nats) and frame accuracy on test (valid without a test split), vs baselines."""
+    """Next-frame NLL per step (nats) and frame accuracy on test (valid without a test split), vs baselines,
+    and the current champion's scores on the same tunes (for the blessing check)."""
     from assets.common.reports import write_report
-    from assets.midi.roll_evaluation import evaluate_pianoroll
+    from assets.midi.roll_evaluation import evaluate_pianoroll, score_roll_model
 
-    report, plots = evaluate_pianoroll(piano_rolls, pianoroll_model.iloc[0].to_dict(), config.threshold)
+    summary = pianoroll_model.iloc[0].to_dict()
+    report, plots = evaluate_pianoroll(piano_rolls, summary, config.threshold)
+    folder = task_dir(lake, PIANOROLL_TASK)
+    report.extra.update(
+        challenger_fields(
+            folder,
+            PIANOROLL_TASK,
+            read_version(folder / summary["version"]),
+            report.metrics,
+            lambda champion: score_roll_model(champion.model_path, piano_rolls, config.threshold),
+        )
+    )
     paths = write_report(lake.reports_dir(DOMAIN), "pianoroll", report, plots)
     return dg.MaterializeResult(metadata=report_metadata(report, paths, plots))
 
@@ -205,22 +238,19 @@ class SampledTunesConfig(dg.Config):
     threshold: float = Field(default=0.0, description="> 0: a key is on at this probability (no sampling).")
 
 
-@dg.asset(group_name=DOMAIN, kinds={"tensorflow"})
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, deps=[f"{PIANOROLL_TASK}_champion"])
 def sampled_tunes(
-    config: SampledTunesConfig,
-    lake: LakeResource,
-    training: TrainingResource,
-    piano_rolls: pd.DataFrame,
-    pianoroll_model: pd.DataFrame,
+    config: SampledTunesConfig, lake: LakeResource, training: TrainingResource, piano_rolls: pd.DataFrame
 ) -> dg.MaterializeResult:
-    """Tunes generated by the piano-roll model from real primers, as .mid files, with a picture of one
-    sample next to the real tune it was primed with."""
+    """Tunes generated by the champion piano-roll model from real primers, as .mid files, with a picture
+    of one sample next to the real tune it was primed with. Runs after a promotion."""
     from assets.common.reports import png_markdown
     from assets.midi.roll_evaluation import write_sampled_tunes
 
+    champion = champion_version(task_dir(lake, PIANOROLL_TASK), PIANOROLL_TASK)
     written, png = write_sampled_tunes(
         piano_rolls,
-        pianoroll_model.iloc[0]["model_path"],
+        str(champion.model_path),
         lake.domain_dir(DOMAIN) / "sampled_tunes",
         num_tunes=config.num_tunes,
         primer_frames=config.primer_frames,
@@ -235,5 +265,6 @@ def sampled_tunes(
             "path": dg.MetadataValue.path(str(written[0].parent)),
             "picture": dg.MetadataValue.md(png_markdown(png, "sampled vs real")),
             "config": dg.MetadataValue.json(config.model_dump()),
+            "model_version": champion.version,
         }
     )

@@ -26,6 +26,14 @@ def evaluation_split(piano_rolls: pd.DataFrame) -> str:
     raise ValueError(f"piano_rolls has neither a test nor a valid split (splits: {sorted(splits)})")
 
 
+def score_roll_model(model_path: Path, piano_rolls: pd.DataFrame, threshold: float) -> dict[str, float]:
+    """Metrics of the model saved at ``model_path`` on the evaluation split (a champion's re-evaluation)."""
+    from assets.midi.roll_model import load_model, predict_next_frames
+
+    rolls = table_to_rolls(piano_rolls, evaluation_split(piano_rolls))
+    return roll_metrics.score(predict_next_frames(load_model(Path(model_path)), rolls), rolls, threshold)
+
+
 def evaluate_pianoroll(
     piano_rolls: pd.DataFrame, model_summary: dict[str, Any], threshold: float, frame_seconds: float = 0.25
 ) -> tuple[Report, dict[str, bytes]]:

@@ -12,7 +12,7 @@ import numpy as np
 from assets.midi.roll_records import PAD_VALUE
 from assets.midi.rolls import NUM_KEYS
 
-MODEL_FILE = "pianoroll.keras"
+MODEL_FILE = "model.keras"
 
 
 @dataclass(frozen=True)
@@ -23,15 +23,11 @@ class RollModelSettings:
     dropout: float = 0.3
     learning_rate: float = 3e-3
     clipnorm: float = 5.0
+    frame_skip: bool = False
 
 
 def _keras_objects() -> dict[str, Any]:
-    import keras
-
-    @keras.saving.register_keras_serializable(package="encore_midi", name="summed_binary_crossentropy")
-    def summed_binary_crossentropy(y_true: Any, y_pred: Any) -> Any:
-        """Binary cross-entropy summed over the 88 keys: the negative log-likelihood of a frame in nats."""
-        return keras.ops.sum(keras.ops.binary_crossentropy(y_true, y_pred), axis=-1)
+    from assets.midi.model import summed_binary_crossentropy
 
     return {"summed_binary_crossentropy": summed_binary_crossentropy}
 
@@ -42,7 +38,10 @@ def custom_objects() -> dict[str, Any]:
 
 
 def build_model(settings: RollModelSettings) -> Any:
-    """Masked frames in, one LSTM layer, dropout, Dense(88) sigmoid out; compiled with the summed BCE."""
+    """Masked frames in, one LSTM layer, dropout, Dense(88) sigmoid out; compiled with the summed BCE.
+
+    ``frame_skip`` adds a linear map of the current frame to the output logits (a per-key "stays on"
+    term the LSTM need not learn first)."""
     import keras
     from keras import layers
 
@@ -54,7 +53,16 @@ def build_model(settings: RollModelSettings) -> Any:
     masked = layers.Masking(mask_value=PAD_VALUE, name="padding_mask")(frames)
     hidden = layers.LSTM(settings.lstm_units, return_sequences=True, name="lstm")(masked)
     hidden = layers.Dropout(settings.dropout, name="dropout")(hidden)
-    probabilities = layers.Dense(NUM_KEYS, activation="sigmoid", name="next_frame")(hidden)
+    if settings.frame_skip:
+        logits = layers.Add(name="next_frame_logits")(
+            [
+                layers.Dense(NUM_KEYS, name="lstm_logits")(hidden),
+                layers.Dense(NUM_KEYS, use_bias=False, name="frame_skip")(masked),
+            ]
+        )
+        probabilities = layers.Activation("sigmoid", name="next_frame")(logits)
+    else:
+        probabilities = layers.Dense(NUM_KEYS, activation="sigmoid", name="next_frame")(hidden)
     model = keras.Model(frames, probabilities, name="pianoroll_lstm")
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=settings.learning_rate, clipnorm=settings.clipnorm),
@@ -79,9 +87,10 @@ def time_budget_callback(max_seconds: float) -> Any:
     return TimeBudget()
 
 
-def model_path(models_dir: Path) -> Path:
-    """Where the trained piano-roll model lives (one place, so a later versioning change is one edit)."""
-    return Path(models_dir) / "pianoroll" / MODEL_FILE
+def save_roll_model(model: Any, folder: Path) -> str:
+    """Save the model into a version folder; returns the file name (for ``write_version``)."""
+    model.save(Path(folder) / MODEL_FILE)
+    return MODEL_FILE
 
 
 def load_model(path: Path) -> Any:

@@ -8,6 +8,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from assets.common.champions import challenger_fields
 from assets.common.dagster_metadata import (
     TRAINING_ASSET_ARGS,
     check_result_from_validation,
@@ -15,8 +16,9 @@ from assets.common.dagster_metadata import (
     table_metadata,
 )
 from assets.common.expectations import validate_frame
+from assets.common.model_registry import code_version, read_version, write_version
 from assets.common.quarantine import write_quarantine
-from assets.midi.paths import DOMAIN
+from assets.midi.paths import DOMAIN, PACKAGE_DIR, VELOCITY_TASK, task_dir
 from assets.midi.velocity_notes import parse_performances
 from resources.lake import LakeResource
 from resources.training import TrainingResource
@@ -97,25 +99,38 @@ def velocity_model(
     """Bidirectional LSTM predicting each note's key velocity from the surrounding note activations
     (pitch, duration, timing, chord, notes held, density, sustain pedal); linear output, MSE loss.
     Skipped (with its report) when the optional piano_velocity/ folder has no usable performance."""
-    from assets.midi.velocity_training import model_dir, train_velocity_model
+    from assets.midi.velocity_training import save_velocity_model, train_velocity_model
 
     if performance_notes.empty:
         context.log.warning("no performance notes (piano_velocity/ is optional): the velocity model is skipped")
         return
-    notes_hash = int(pd.util.hash_pandas_object(performance_notes, index=False).sum())
-    fingerprint = hashlib.sha256(json.dumps([config.model_dump(), training.seed, notes_hash]).encode()).hexdigest()[:16]
+    notes_version = hashlib.sha256(pd.util.hash_pandas_object(performance_notes, index=False).values).hexdigest()[:16]
+    fingerprint = hashlib.sha256(json.dumps([config.model_dump(), training.seed, notes_version]).encode()).hexdigest()
     with training.strategy().scope():
-        summary = train_velocity_model(
+        model, stats, summary = train_velocity_model(
             performance_notes,
             config.settings(),
             seed=training.seed,
-            checkpoint_dir=model_dir(lake.models_dir(DOMAIN)),
-            tensorboard_dir=training.tensorboard_dir(DOMAIN, "velocity"),
-            fingerprint=fingerprint,
+            checkpoint_dir=task_dir(lake, VELOCITY_TASK) / "checkpoints",
+            tensorboard_dir=training.tensorboard_dir(DOMAIN, VELOCITY_TASK),
+            fingerprint=fingerprint[:16],
         )
-    context.log.info(f"velocity model: {summary['epochs_run']} epochs in {summary['train_seconds']:.0f} s")
-    table = pd.DataFrame([summary])
-    yield dg.Output(table, metadata={**table_metadata(table), "device": training.device_name})
+    version = write_version(
+        task_dir(lake, VELOCITY_TASK),
+        VELOCITY_TASK,
+        lambda folder: save_velocity_model(model, stats, folder),
+        config={**config.model_dump(), "seed": training.seed},
+        data_version=notes_version,
+        code_version=code_version(PACKAGE_DIR),
+        metrics={"best_valid_loss": summary["best_valid_loss"]},
+    )
+    context.log.info(
+        f"velocity model {version.version}: {summary['epochs_run']} epochs in {summary['train_seconds']:.0f} s"
+    )
+    table = pd.DataFrame([{"version": version.version, "model_path": str(version.model_path), **summary}])
+    yield dg.Output(
+        table, metadata={**table_metadata(table), "device": training.device_name, "version": version.version}
+    )
 
 
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"})
@@ -123,10 +138,24 @@ def velocity_report(
     lake: LakeResource, performance_notes: pd.DataFrame, velocity_model: pd.DataFrame
 ) -> dg.MaterializeResult:
     """Velocity MAE of the held-out last 15% of each performance vs the mean training velocity, with a
-    plot of predicted and true velocities over time."""
+    plot of predicted and true velocities over time, and the current champion's MAE on the same notes."""
     from assets.common.reports import write_report
-    from assets.midi.velocity_training import evaluate_velocity
+    from assets.midi.velocity_training import VelocitySettings, evaluate_velocity, score_velocity_model
 
-    report, plots = evaluate_velocity(performance_notes, velocity_model.iloc[0].to_dict())
+    summary = velocity_model.iloc[0].to_dict()
+    report, plots = evaluate_velocity(performance_notes, summary)
+    split_settings = VelocitySettings(**json.loads(summary["hyperparameters"]))
+    folder = task_dir(lake, VELOCITY_TASK)
+    report.extra.update(
+        challenger_fields(
+            folder,
+            VELOCITY_TASK,
+            read_version(folder / summary["version"]),
+            report.metrics,
+            lambda champion: score_velocity_model(
+                performance_notes, split_settings, champion.model_path, int(champion.config["window_notes"])
+            ),
+        )
+    )
     paths = write_report(lake.reports_dir(DOMAIN), "velocity", report, plots)
     return dg.MaterializeResult(metadata=report_metadata(report, paths, plots))

@@ -20,7 +20,7 @@ import pandas as pd
 from assets.common.reports import Report
 from assets.midi.velocity_notes import FEATURE_NAMES, note_features
 
-MODEL_FILE = "velocity.keras"
+MODEL_FILE = "model.keras"
 STATS_FILE = "velocity_stats.json"
 
 
@@ -112,11 +112,6 @@ def build_model(num_features: int, settings: VelocitySettings) -> Any:
     return model
 
 
-def model_dir(models_dir: Path) -> Path:
-    """Where the trained velocity model and its standardisation statistics live."""
-    return Path(models_dir) / "velocity"
-
-
 def train_velocity_model(
     notes: pd.DataFrame,
     settings: VelocitySettings,
@@ -125,8 +120,9 @@ def train_velocity_model(
     checkpoint_dir: Path,
     tensorboard_dir: Path | None,
     fingerprint: str = "",
-) -> dict[str, Any]:
-    """Train with early stopping on the valid notes; save model + statistics; return a summary dict."""
+) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """Train with early stopping on the valid notes; returns the model, the standardisation statistics
+    and a summary dict (save both with :func:`save_velocity_model`)."""
     from assets.common.training import fit_resumable
     from assets.midi.epoch_logs import tensorboard_arguments
 
@@ -148,26 +144,34 @@ def train_velocity_model(
         _dataset(train, settings.batch_size, seed, shuffle=True),
         _dataset(valid, settings.batch_size, seed, shuffle=False),
         epochs=settings.max_epochs,
-        checkpoint_dir=Path(checkpoint_dir) / "checkpoints",
+        checkpoint_dir=Path(checkpoint_dir),
         fingerprint=fingerprint or json.dumps([asdict(settings), seed, len(notes)]),
         patience=settings.patience,
         tensorboard_dir=board_dir,
         extra_callbacks=extra,
     )
     seconds = time.perf_counter() - started
-    path = Path(checkpoint_dir) / MODEL_FILE
-    model.save(path)
-    serialisable = {key: np.asarray(value).tolist() for key, value in stats.items()}
-    (Path(checkpoint_dir) / STATS_FILE).write_text(json.dumps(serialisable))
-    return {
-        "model_path": str(path),
-        "stats_path": str(Path(checkpoint_dir) / STATS_FILE),
+    summary = {
         "epochs_run": outcome.epochs_run,
         "best_epoch": outcome.best_epoch,
+        "best_valid_loss": outcome.best_monitor_value,
         "train_seconds": seconds,
         "train_windows": len(train[0]),
         "hyperparameters": json.dumps(asdict(settings)),
     }
+    return model, {key: np.asarray(value).tolist() for key, value in stats.items()}, summary
+
+
+def save_velocity_model(model: Any, stats: dict[str, Any], folder: Path) -> str:
+    """Write the model and its statistics into a version folder; returns the model file name."""
+    model.save(Path(folder) / MODEL_FILE)
+    (Path(folder) / STATS_FILE).write_text(json.dumps(stats))
+    return MODEL_FILE
+
+
+def stats_path(model_path: Path) -> Path:
+    """The statistics saved next to a velocity model."""
+    return Path(model_path).parent / STATS_FILE
 
 
 def _dataset(arrays, batch_size: int, seed: int, shuffle: bool) -> Any:
@@ -193,23 +197,40 @@ def predict_velocities(model: Any, features: np.ndarray, stats: dict, window: in
     return averaged * stats["velocity_std"] + stats["velocity_mean"]
 
 
-def evaluate_velocity(notes: pd.DataFrame, summary: dict[str, Any]) -> tuple[Report, dict[str, bytes]]:
-    """MAE on the test notes (last part of each performance) against the mean training velocity."""
+def _test_predictions(
+    notes: pd.DataFrame, split_settings: VelocitySettings, model_path: Path, window_notes: int
+) -> tuple[list[dict[str, np.ndarray]], np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
     import keras
 
-    settings = VelocitySettings(**json.loads(summary["hyperparameters"]))
-    stats = json.loads(Path(summary["stats_path"]).read_text())
-    model = keras.models.load_model(summary["model_path"])
-    parts = _performances(notes, settings)
+    stats = json.loads(stats_path(model_path).read_text())
+    model = keras.models.load_model(model_path)
+    parts = _performances(notes, split_settings)
     true, predicted, onsets = [], [], []
     for part in parts:
         test = part["split"] == "test"
         # The BiLSTM sees the whole performance; only test notes are scored, their velocities are never inputs.
-        predictions = predict_velocities(model, part["features"], stats, settings.window_notes)
+        predictions = predict_velocities(model, part["features"], stats, window_notes)
         true.append(part["velocity"][test])
         predicted.append(predictions[test])
         onsets.append(part["onset"][test])
-    true_all, predicted_all = np.concatenate(true), np.concatenate(predicted)
+    return parts, np.concatenate(true), np.concatenate(predicted), np.concatenate(onsets), stats
+
+
+def score_velocity_model(
+    notes: pd.DataFrame, split_settings: VelocitySettings, model_path: Path, window_notes: int
+) -> dict[str, float]:
+    """velocity_mae of the model at ``model_path`` on the test notes of ``split_settings`` (a champion's
+    re-evaluation on the candidate's test notes; ``window_notes`` is the model's own window)."""
+    _, true, predicted, _, _ = _test_predictions(notes, split_settings, model_path, window_notes)
+    return {"velocity_mae": float(np.mean(np.abs(predicted - true)))}
+
+
+def evaluate_velocity(notes: pd.DataFrame, summary: dict[str, Any]) -> tuple[Report, dict[str, bytes]]:
+    """MAE on the test notes (last part of each performance) against the mean training velocity."""
+    settings = VelocitySettings(**json.loads(summary["hyperparameters"]))
+    parts, true_all, predicted_all, onsets, stats = _test_predictions(
+        notes, settings, Path(summary["model_path"]), settings.window_notes
+    )
     mean_velocity = stats["velocity_mean"]
     counts = {name: int(sum((part["split"] == name).sum() for part in parts)) for name in ("train", "valid", "test")}
     report = Report(
@@ -233,7 +254,7 @@ def evaluate_velocity(notes: pd.DataFrame, summary: dict[str, Any]) -> tuple[Rep
         baselines={"mean_velocity": {"velocity_mae": float(np.mean(np.abs(mean_velocity - true_all)))}},
         extra={"test_velocity_std": float(true_all.std()), "predicted_velocity_std": float(predicted_all.std())},
     )
-    return report, {"predicted_vs_true": _velocity_plot(np.concatenate(onsets), true_all, predicted_all, mean_velocity)}
+    return report, {"predicted_vs_true": _velocity_plot(onsets, true_all, predicted_all, mean_velocity)}
 
 
 def _velocity_plot(onsets: np.ndarray, true: np.ndarray, predicted: np.ndarray, mean_velocity: float) -> bytes:
