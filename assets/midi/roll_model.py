@@ -142,7 +142,6 @@ def train_roll_model(
 ) -> tuple[Any, Any, float]:
     """Fit on random-phase windows, early-stop on the monitor windows; returns model, outcome, seconds."""
     from assets.common.training import fit_resumable
-    from assets.midi.epoch_logs import tensorboard_arguments
     from assets.midi.roll_records import window_dataset
 
     holdout = plan.holdout_buckets if plan.monitor_is_train_holdout else 0
@@ -158,7 +157,7 @@ def train_roll_model(
         holdout_buckets=holdout,
         keep_holdout=True,
     )
-    board_dir, extra = tensorboard_arguments(tensorboard_dir)
+    extra = []
     if plan.max_train_seconds > 0:
         extra.append(time_budget_callback(plan.max_train_seconds))
     started = time.perf_counter()
@@ -170,7 +169,7 @@ def train_roll_model(
         checkpoint_dir=checkpoint_dir,
         fingerprint=fingerprint,
         patience=plan.patience,
-        tensorboard_dir=board_dir,
+        tensorboard_dir=tensorboard_dir,
         extra_callbacks=extra,
         custom_objects=custom_objects(),
     )

@@ -124,7 +124,6 @@ def train_velocity_model(
     """Train with early stopping on the valid notes; returns the model, the standardisation statistics
     and a summary dict (save both with :func:`save_velocity_model`)."""
     from assets.common.training import fit_resumable
-    from assets.midi.epoch_logs import tensorboard_arguments
 
     parts = _performances(notes, settings)
     train_features = np.concatenate([part["features"][part["split"] == "train"] for part in parts])
@@ -137,7 +136,6 @@ def train_velocity_model(
     }
     train = _segment_windows(parts, "train", stats, settings, settings.train_stride)
     valid = _segment_windows(parts, "valid", stats, settings, settings.window_notes // 2)
-    board_dir, extra = tensorboard_arguments(tensorboard_dir)
     started = time.perf_counter()
     model, outcome = fit_resumable(
         build_model(len(FEATURE_NAMES), settings),
@@ -147,8 +145,7 @@ def train_velocity_model(
         checkpoint_dir=Path(checkpoint_dir),
         fingerprint=fingerprint or json.dumps([asdict(settings), seed, len(notes)]),
         patience=settings.patience,
-        tensorboard_dir=board_dir,
-        extra_callbacks=extra,
+        tensorboard_dir=tensorboard_dir,
     )
     seconds = time.perf_counter() - started
     summary = {
