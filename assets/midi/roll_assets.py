@@ -1,0 +1,270 @@
+"""Nottingham piano rolls: rolls, TFRecord shards, the LSTM, its report and sampled tunes."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from assets.common.champions import challenger_fields
+from assets.common.dagster_metadata import (
+    TRAINING_ASSET_ARGS,
+    check_result_from_validation,
+    report_metadata,
+    table_metadata,
+)
+from assets.common.expectations import validate_frame
+from assets.common.fingerprint import file_sha256
+from assets.common.model_registry import champion_version, code_version, read_version, write_version
+from assets.common.quarantine import NoGoodRecordsError, write_quarantine
+from assets.common.splits import SPLITS
+from assets.midi import rolls as roll_parsing
+from assets.midi.paths import DOMAIN, PACKAGE_DIR, PIANOROLL_TASK, task_dir, tfrecords_dir
+from resources.lake import LakeResource
+from resources.training import TrainingResource
+
+
+class PianoRollConfig(dg.Config):
+    frame_seconds: float = Field(default=0.25, description="Frame length in seconds (0.25 = an eighth at 120 BPM).")
+    transpose_to_c: bool = Field(
+        default=True, description="Transpose each tune to C major / A minor from its first key signature."
+    )
+
+
+@dg.asset(group_name=DOMAIN, kinds={"pandas", "parquet"})
+def piano_rolls(
+    context: dg.AssetExecutionContext, config: PianoRollConfig, lake: LakeResource, raw_nottingham_files: pd.DataFrame
+) -> dg.Output[pd.DataFrame]:
+    """88-key binary piano rolls (MIDI 21-108) of every Nottingham tune, one row per frame.
+
+    Frame t holds the notes sounding at (t+1) x frame length; tunes are transposed to C major / A minor.
+    Corrupt, empty or misplaced MIDI files go to the quarantine with the reason."""
+    tunes, bad = roll_parsing.parse_tunes(raw_nottingham_files, config.frame_seconds, config.transpose_to_c)
+    write_quarantine(lake.quarantine_dir(DOMAIN), "piano_rolls", bad)
+    if not tunes:
+        raise NoGoodRecordsError.from_records("piano_rolls", bad)
+    table = roll_parsing.rolls_to_table(tunes)
+    tunes_per_split = {split: sum(tune.split == split for tune in tunes) for split in SPLITS}
+    context.log.info(f"{len(tunes)} tunes, {len(table)} frames, {len(bad)} quarantined problems")
+    return dg.Output(
+        table,
+        metadata={
+            **table_metadata(table),
+            "quarantined_records": len(bad),
+            "tunes_per_split": dg.MetadataValue.json(tunes_per_split),
+            "mean_active_keys": float(table["active_keys"].map(len).mean()),
+            "config": dg.MetadataValue.json(config.model_dump()),
+        },
+    )
+
+
+@dg.asset_check(asset=piano_rolls, blocking=True)
+def piano_rolls_are_valid(piano_rolls: pd.DataFrame) -> dg.AssetCheckResult:
+    """Keys within the 88-key range, no empty tune, split labels from train/valid/test, unique tunes."""
+    summary = roll_parsing.tune_summary(piano_rolls)
+    validation = validate_frame(
+        summary,
+        "piano_rolls",
+        [
+            lambda gxe: gxe.ExpectColumnValuesToBeInSet(column="split", value_set=list(SPLITS)),
+            lambda gxe: gxe.ExpectColumnValuesToBeUnique(column="tune_id"),
+            lambda gxe: gxe.ExpectColumnValuesToBeBetween(column="frames", min_value=2),
+            lambda gxe: gxe.ExpectColumnValuesToBeBetween(column="active_notes", min_value=1),
+            lambda gxe: gxe.ExpectColumnValuesToBeBetween(column="lowest_key", min_value=0, max_value=87),
+            lambda gxe: gxe.ExpectColumnValuesToBeBetween(column="highest_key", min_value=0, max_value=87),
+            lambda gxe: gxe.ExpectColumnValuesToNotBeNull(column="lowest_key"),
+        ],
+    )
+    return check_result_from_validation(validation, tunes=len(summary))
+
+
+class PianoRollRecordsConfig(dg.Config):
+    chunk_frames: int = Field(default=400, description="Longest chunk of a tune per record (chunks overlap by 1).")
+    shards_per_split: int = Field(default=2, description="TFRecord files per split.")
+    compression: str = Field(default="GZIP", description="TFRecord compression: GZIP or empty for none.")
+
+
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"})
+def pianoroll_tfrecords(
+    config: PianoRollRecordsConfig, lake: LakeResource, piano_rolls: pd.DataFrame
+) -> dg.MaterializeResult:
+    """Sharded TFRecords of piano-roll chunks per split (tune id, chunk index, frames, 88-key roll)."""
+    from assets.common.tfrecords import write_shards
+    from assets.midi.roll_records import encode_chunks
+
+    shards = {}
+    for split in sorted(set(piano_rolls["split"])):
+        rolls = roll_parsing.table_to_rolls(piano_rolls, split)
+        examples = encode_chunks(rolls, config.chunk_frames)
+        directory = tfrecords_dir(lake) / split
+        shards[split] = write_shards(examples, directory, config.shards_per_split, config.compression).as_metadata()
+    return dg.MaterializeResult(
+        metadata={
+            "splits": dg.MetadataValue.json(shards),
+            "records": sum(summary["records"] for summary in shards.values()),
+            "path": dg.MetadataValue.path(str(tfrecords_dir(lake))),
+        }
+    )
+
+
+class PianoRollModelConfig(dg.Config):
+    lstm_units: int = Field(default=256, description="Units of the LSTM layer.")
+    dropout: float = Field(default=0.3, description="Dropout after the LSTM.")
+    learning_rate: float = Field(default=3e-3, description="Adam learning rate (gradient norm clipped at 5).")
+    window_frames: int = Field(default=100, description="Truncated-BPTT window; a new random phase every epoch.")
+    batch_size: int = Field(default=16, description="Windows per batch.")
+    max_epochs: int = Field(default=30, description="Upper bound on epochs; early stopping usually ends sooner.")
+    patience: int = Field(default=4, description="Epochs without a better monitor loss before stopping.")
+    max_train_minutes: float = Field(default=0.0, description="Stop after the epoch that passes this; 0 = no limit.")
+    frame_skip: bool = Field(
+        default=False, description="Add a linear map of the current frame to the output logits (faster to learn)."
+    )
+
+
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, deps=[pianoroll_tfrecords], **TRAINING_ASSET_ARGS)
+def pianoroll_model(
+    context: dg.AssetExecutionContext, config: PianoRollModelConfig, lake: LakeResource, training: TrainingResource
+) -> dg.Output[pd.DataFrame]:
+    """LSTM that predicts the next piano-roll frame (a sigmoid per key, cross-entropy summed over keys).
+
+    Trained on 100-frame windows with a random phase each epoch; early stopping on the valid split, or
+    on a 10% tune hold-out of train when valid is the evaluation split (no test split)."""
+    from assets.midi.roll_model import RollModelSettings, RollTrainingPlan, save_roll_model, train_roll_model
+
+    splits = {path.name for path in tfrecords_dir(lake).iterdir() if path.is_dir()}
+    monitor_is_holdout = "test" not in splits or "valid" not in splits
+    plan = RollTrainingPlan(
+        train_dir=tfrecords_dir(lake) / "train",
+        monitor_dir=tfrecords_dir(lake) / ("train" if monitor_is_holdout else "valid"),
+        monitor_is_train_holdout=monitor_is_holdout,
+        window=config.window_frames,
+        batch_size=config.batch_size,
+        max_epochs=config.max_epochs,
+        patience=config.patience,
+        max_train_seconds=60.0 * config.max_train_minutes,
+    )
+    settings = RollModelSettings(config.lstm_units, config.dropout, config.learning_rate, frame_skip=config.frame_skip)
+    shards_version = _shards_version(tfrecords_dir(lake))
+    with training.strategy().scope():
+        model, outcome, seconds = train_roll_model(
+            settings,
+            plan,
+            seed=training.seed,
+            checkpoint_dir=lake.models_dir(DOMAIN) / "pianoroll" / "checkpoints",
+            fingerprint=_fingerprint(config.model_dump(), training.seed, shards_version),
+            tensorboard_dir=training.tensorboard_dir(DOMAIN, "pianoroll"),
+        )
+    version = write_version(
+        task_dir(lake, PIANOROLL_TASK),
+        PIANOROLL_TASK,
+        lambda folder: save_roll_model(model, folder),
+        config={**config.model_dump(), "seed": training.seed},
+        data_version=shards_version,
+        code_version=code_version(PACKAGE_DIR),
+        metrics={"best_monitor_loss": outcome.best_monitor_value},
+    )
+    monitor = "train hold-out (10% of tunes)" if monitor_is_holdout else "valid"
+    context.log.info(f"trained {outcome.epochs_run} epochs in {seconds:.0f} s, early stopping on {monitor}")
+    summary = pd.DataFrame(
+        [
+            {
+                "version": version.version,
+                "model_path": str(version.model_path),
+                "epochs_run": outcome.epochs_run,
+                "best_epoch": outcome.best_epoch,
+                "best_monitor_loss": outcome.best_monitor_value,
+                "train_seconds": seconds,
+                "early_stopping_on": monitor,
+                "hyperparameters": json.dumps(config.model_dump()),
+            }
+        ]
+    )
+    return dg.Output(
+        summary,
+        metadata={**table_metadata(summary), "device": training.device_name, "version": version.version},
+    )
+
+
+def _shards_version(shards: Path) -> str:
+    """A hash of every shard file (split/name + content): the data version of the trained model."""
+    digest = hashlib.sha256()
+    for path in sorted(shards.glob("*/part-*.tfrecord")):
+        digest.update(f"{path.parent.name}/{path.name}".encode())
+        digest.update(file_sha256(path).encode())
+    return digest.hexdigest()[:16]
+
+
+def _fingerprint(config: dict, seed: int, shards_version: str) -> str:
+    """Config, seed and the shard contents: a change in any of them starts training over."""
+    return hashlib.sha256(json.dumps([config, seed, shards_version]).encode()).hexdigest()[:16]
+
+
+class PianoRollReportConfig(dg.Config):
+    threshold: float = Field(default=0.5, description="Probability at which a key counts as predicted on.")
+
+
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"})
+def pianoroll_report(
+    config: PianoRollReportConfig, lake: LakeResource, piano_rolls: pd.DataFrame, pianoroll_model: pd.DataFrame
+) -> dg.MaterializeResult:
+    """Next-frame NLL per step (nats) and frame accuracy on test (valid without a test split), vs baselines,
+    and the current champion's scores on the same tunes (for the blessing check)."""
+    from assets.common.reports import write_report
+    from assets.midi.roll_evaluation import evaluate_pianoroll, score_roll_model
+
+    summary = pianoroll_model.iloc[0].to_dict()
+    report, plots = evaluate_pianoroll(piano_rolls, summary, config.threshold)
+    folder = task_dir(lake, PIANOROLL_TASK)
+    report.extra.update(
+        challenger_fields(
+            folder,
+            PIANOROLL_TASK,
+            read_version(folder / summary["version"]),
+            report.metrics,
+            lambda champion: score_roll_model(champion.model_path, piano_rolls, config.threshold),
+        )
+    )
+    paths = write_report(lake.reports_dir(DOMAIN), "pianoroll", report, plots)
+    return dg.MaterializeResult(metadata=report_metadata(report, paths, plots))
+
+
+class SampledTunesConfig(dg.Config):
+    num_tunes: int = Field(default=4, description="How many tunes to generate.")
+    primer_frames: int = Field(default=16, description="Frames of a real tune that start each sample (2 bars of 4/4).")
+    new_frames: int = Field(default=112, description="Frames generated after the primer.")
+    temperature: float = Field(default=1.0, description="Divides the logits: < 1 sharper, > 1 more random.")
+    threshold: float = Field(default=0.0, description="> 0: a key is on at this probability (no sampling).")
+
+
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, deps=[f"{PIANOROLL_TASK}_champion"])
+def sampled_tunes(
+    config: SampledTunesConfig, lake: LakeResource, training: TrainingResource, piano_rolls: pd.DataFrame
+) -> dg.MaterializeResult:
+    """Tunes generated by the champion piano-roll model from real primers, as .mid files, with a picture
+    of one sample next to the real tune it was primed with. Runs after a promotion."""
+    from assets.common.reports import png_markdown
+    from assets.midi.roll_evaluation import write_sampled_tunes
+
+    champion = champion_version(task_dir(lake, PIANOROLL_TASK), PIANOROLL_TASK)
+    written, png = write_sampled_tunes(
+        piano_rolls,
+        str(champion.model_path),
+        lake.domain_dir(DOMAIN) / "sampled_tunes",
+        num_tunes=config.num_tunes,
+        primer_frames=config.primer_frames,
+        new_frames=config.new_frames,
+        temperature=config.temperature,
+        threshold=config.threshold,
+        seed=training.seed,
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "files": dg.MetadataValue.json([path.name for path in written]),
+            "path": dg.MetadataValue.path(str(written[0].parent)),
+            "picture": dg.MetadataValue.md(png_markdown(png, "sampled vs real")),
+            "config": dg.MetadataValue.json(config.model_dump()),
+            "model_version": champion.version,
+        }
+    )

@@ -1,0 +1,161 @@
+"""Expressive piano performances: their notes, the note-velocity BiLSTM and its report."""
+
+import hashlib
+import json
+from collections.abc import Iterator
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from assets.common.champions import challenger_fields
+from assets.common.dagster_metadata import (
+    TRAINING_ASSET_ARGS,
+    check_result_from_validation,
+    report_metadata,
+    table_metadata,
+)
+from assets.common.expectations import validate_frame
+from assets.common.model_registry import code_version, read_version, write_version
+from assets.common.quarantine import write_quarantine
+from assets.midi.paths import DOMAIN, PACKAGE_DIR, VELOCITY_TASK, task_dir
+from assets.midi.velocity_notes import parse_performances
+from resources.lake import LakeResource
+from resources.training import TrainingResource
+
+
+@dg.asset(group_name=DOMAIN, kinds={"pandas", "parquet"})
+def performance_notes(
+    context: dg.AssetExecutionContext, lake: LakeResource, raw_piano_velocity_files: pd.DataFrame
+) -> dg.Output[pd.DataFrame]:
+    """Every note of the expressive piano performances (onset, offset, pitch, velocity, sustain pedal).
+
+    Unreadable files, files without notes or with constant velocities, and notes outside the 88 keys
+    go to the quarantine with the reason. The source is optional: no files give an empty table."""
+    notes, bad = parse_performances(raw_piano_velocity_files)
+    write_quarantine(lake.quarantine_dir(DOMAIN), "performance_notes", bad)
+    context.log.info(f"{len(notes)} notes from {notes['performance'].nunique()} performances, {len(bad)} problems")
+    return dg.Output(
+        notes,
+        metadata={
+            **table_metadata(notes),
+            "quarantined_records": len(bad),
+            "performances": int(notes["performance"].nunique()),
+        },
+    )
+
+
+@dg.asset_check(asset=performance_notes, blocking=True)
+def performance_notes_are_valid(performance_notes: pd.DataFrame) -> dg.AssetCheckResult:
+    """Velocities 1-127, pitches on the 88 keys, offsets after onsets, no missing values."""
+    checked = performance_notes.assign(duration=performance_notes["offset"] - performance_notes["onset"])
+    validation = validate_frame(
+        checked,
+        "performance_notes",
+        [
+            lambda gxe: gxe.ExpectColumnValuesToBeBetween(column="velocity", min_value=1, max_value=127),
+            lambda gxe: gxe.ExpectColumnValuesToBeBetween(column="pitch", min_value=21, max_value=108),
+            lambda gxe: gxe.ExpectColumnValuesToBeBetween(column="duration", min_value=0, strict_min=True),
+            lambda gxe: gxe.ExpectColumnValuesToNotBeNull(column="onset"),
+            lambda gxe: gxe.ExpectColumnValuesToBeInSet(column="sustain", value_set=[0, 1]),
+        ],
+    )
+    return check_result_from_validation(validation, notes=len(checked))
+
+
+class VelocityModelConfig(dg.Config):
+    first_units: int = Field(default=64, description="LSTM units per direction of the first BiLSTM layer.")
+    second_units: int = Field(default=32, description="LSTM units per direction of the second BiLSTM layer.")
+    dropout: float = Field(default=0.2, description="Dropout between the two BiLSTM layers.")
+    learning_rate: float = Field(default=2e-3, description="Adam learning rate.")
+    window_notes: int = Field(default=64, description="Notes per training window.")
+    max_epochs: int = Field(default=40, description="Upper bound on epochs; early stopping usually ends sooner.")
+    patience: int = Field(default=5, description="Epochs without a better valid loss before stopping.")
+    test_fraction: float = Field(default=0.15, description="Last share of each performance's notes held out as test.")
+
+    def settings(self):  # -> VelocitySettings
+        from assets.midi.velocity_training import VelocitySettings
+
+        return VelocitySettings(
+            first_units=self.first_units,
+            second_units=self.second_units,
+            dropout=self.dropout,
+            learning_rate=self.learning_rate,
+            window_notes=self.window_notes,
+            max_epochs=self.max_epochs,
+            patience=self.patience,
+            test_fraction=self.test_fraction,
+        )
+
+
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, output_required=False, **TRAINING_ASSET_ARGS)
+def velocity_model(
+    context: dg.AssetExecutionContext,
+    config: VelocityModelConfig,
+    lake: LakeResource,
+    training: TrainingResource,
+    performance_notes: pd.DataFrame,
+) -> Iterator[dg.Output[pd.DataFrame]]:
+    """Bidirectional LSTM predicting each note's key velocity from the surrounding note activations
+    (pitch, duration, timing, chord, notes held, density, sustain pedal); linear output, MSE loss.
+    Skipped (with its report) when the optional piano_velocity/ folder has no usable performance."""
+    from assets.midi.velocity_training import save_velocity_model, train_velocity_model
+
+    if performance_notes.empty:
+        context.log.warning("no performance notes (piano_velocity/ is optional): the velocity model is skipped")
+        return
+    notes_version = hashlib.sha256(pd.util.hash_pandas_object(performance_notes, index=False).values).hexdigest()[:16]
+    fingerprint = hashlib.sha256(json.dumps([config.model_dump(), training.seed, notes_version]).encode()).hexdigest()
+    with training.strategy().scope():
+        model, stats, summary = train_velocity_model(
+            performance_notes,
+            config.settings(),
+            seed=training.seed,
+            checkpoint_dir=task_dir(lake, VELOCITY_TASK) / "checkpoints",
+            tensorboard_dir=training.tensorboard_dir(DOMAIN, VELOCITY_TASK),
+            fingerprint=fingerprint[:16],
+        )
+    version = write_version(
+        task_dir(lake, VELOCITY_TASK),
+        VELOCITY_TASK,
+        lambda folder: save_velocity_model(model, stats, folder),
+        config={**config.model_dump(), "seed": training.seed},
+        data_version=notes_version,
+        code_version=code_version(PACKAGE_DIR),
+        metrics={"best_valid_loss": summary["best_valid_loss"]},
+    )
+    context.log.info(
+        f"velocity model {version.version}: {summary['epochs_run']} epochs in {summary['train_seconds']:.0f} s"
+    )
+    table = pd.DataFrame([{"version": version.version, "model_path": str(version.model_path), **summary}])
+    yield dg.Output(
+        table, metadata={**table_metadata(table), "device": training.device_name, "version": version.version}
+    )
+
+
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"})
+def velocity_report(
+    lake: LakeResource, performance_notes: pd.DataFrame, velocity_model: pd.DataFrame
+) -> dg.MaterializeResult:
+    """Velocity MAE of the held-out last 15% of each performance vs the mean training velocity, with a
+    plot of predicted and true velocities over time, and the current champion's MAE on the same notes."""
+    from assets.common.reports import write_report
+    from assets.midi.velocity_training import VelocitySettings, evaluate_velocity, score_velocity_model
+
+    summary = velocity_model.iloc[0].to_dict()
+    report, plots = evaluate_velocity(performance_notes, summary)
+    split_settings = VelocitySettings(**json.loads(summary["hyperparameters"]))
+    folder = task_dir(lake, VELOCITY_TASK)
+    report.extra.update(
+        challenger_fields(
+            folder,
+            VELOCITY_TASK,
+            read_version(folder / summary["version"]),
+            report.metrics,
+            lambda champion: score_velocity_model(
+                performance_notes, split_settings, champion.model_path, int(champion.config["window_notes"])
+            ),
+        )
+    )
+    paths = write_report(lake.reports_dir(DOMAIN), "velocity", report, plots)
+    return dg.MaterializeResult(metadata=report_metadata(report, paths, plots))

@@ -1,0 +1,138 @@
+"""Real-data run of the midi pipeline: Nottingham piano-roll LSTM and the note-velocity model.
+
+    nice -n 10 /work/venv/bin/python bench/real_midi.py [--parts pianoroll velocity] [--roll-minutes 30]
+
+Uses the pipeline's own functions with the assets' default configs on ``$ENCORE_REAL_DATA`` (default
+``/work/shared/data/real``), read in place. Nottingham has no test folder there, so the valid split is
+the evaluation split and early stopping uses a 10% tune hold-out of train. Writes
+``bench/results/real_midi.json`` (parts already there are kept) and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPOSITORY))
+
+from assets.common.fingerprint import manifest  # noqa: E402
+from assets.common.sources import SOURCES_BY_FOLDER  # noqa: E402
+
+RESULTS = REPOSITORY / "bench" / "results" / "real_midi.json"
+BAR = {"nll_per_step": ("<", 4.0), "frame_accuracy": (">", 0.60)}
+
+
+def run_pianoroll(real_root: Path, work: Path, minutes: float, seed: int) -> dict:
+    import keras
+
+    from assets.common.tfrecords import write_shards
+    from assets.midi.roll_assets import PianoRollConfig, PianoRollModelConfig, PianoRollRecordsConfig
+    from assets.midi.roll_evaluation import evaluate_pianoroll
+    from assets.midi.roll_model import RollModelSettings, RollTrainingPlan, save_roll_model, train_roll_model
+    from assets.midi.roll_records import encode_chunks
+    from assets.midi.rolls import parse_tunes, rolls_to_table, table_to_rolls
+
+    roll_config, record_config, model_config = PianoRollConfig(), PianoRollRecordsConfig(), PianoRollModelConfig()
+    files = manifest(real_root / "nottingham", SOURCES_BY_FOLDER["nottingham"].suffixes)
+    tunes, bad = parse_tunes(files, roll_config.frame_seconds, roll_config.transpose_to_c)
+    table = rolls_to_table(tunes)
+    for split in sorted(set(table["split"])):
+        examples = encode_chunks(table_to_rolls(table, split), record_config.chunk_frames)
+        write_shards(examples, work / "tfrecords" / split, record_config.shards_per_split, record_config.compression)
+    has_test = "test" in set(table["split"])
+    plan = RollTrainingPlan(
+        train_dir=work / "tfrecords" / "train",
+        monitor_dir=work / "tfrecords" / ("valid" if has_test else "train"),
+        monitor_is_train_holdout=not has_test,
+        window=model_config.window_frames,
+        batch_size=model_config.batch_size,
+        max_epochs=model_config.max_epochs,
+        patience=model_config.patience,
+        max_train_seconds=60.0 * minutes,
+    )
+    keras.utils.set_random_seed(seed)
+    settings = RollModelSettings(model_config.lstm_units, model_config.dropout, model_config.learning_rate)
+    model, outcome, seconds = train_roll_model(
+        settings, plan, seed=seed, checkpoint_dir=work / "checkpoints", fingerprint="bench", tensorboard_dir=None
+    )
+    model_path = work / save_roll_model(model, work)
+    summary = {
+        "model_path": str(model_path),
+        "epochs_run": outcome.epochs_run,
+        "best_epoch": outcome.best_epoch,
+        "train_seconds": seconds,
+        "early_stopping_on": "train hold-out (10% of tunes)" if not has_test else "valid",
+        "hyperparameters": json.dumps({**model_config.model_dump(), "max_train_minutes": minutes}),
+    }
+    report, _ = evaluate_pianoroll(table, summary, threshold=0.5)
+    return {
+        "quarantined": len(bad),
+        "report": report.to_dict(),
+        "val_loss_history": outcome.history.get("val_loss", []),
+        "stopped_early": outcome.stopped_early,
+    }
+
+
+def run_velocity(real_root: Path, work: Path, seed: int) -> dict:
+    from assets.midi.velocity_assets import VelocityModelConfig
+    from assets.midi.velocity_notes import parse_performances
+    from assets.midi.velocity_training import evaluate_velocity, save_velocity_model, train_velocity_model
+
+    files = manifest(real_root / "piano_velocity", SOURCES_BY_FOLDER["piano_velocity"].suffixes)
+    notes, bad = parse_performances(files)
+    config = VelocityModelConfig()
+    model, stats, summary = train_velocity_model(
+        notes, config.settings(), seed=seed, checkpoint_dir=work / "velocity" / "checkpoints", tensorboard_dir=None
+    )
+    model_path = work / "velocity" / save_velocity_model(model, stats, work / "velocity")
+    report, _ = evaluate_velocity(notes, {**summary, "model_path": str(model_path)})
+    return {"quarantined": len(bad), "report": report.to_dict()}
+
+
+def print_table(results: dict) -> None:
+    print(
+        f"{'part':<10} {'metric':<16} {'model':>9} " + " ".join(f"{name:>18}" for name in ("baseline 1", "baseline 2"))
+    )
+    for part, result in results.items():
+        if not isinstance(result, dict) or "report" not in result:
+            continue
+        report = result["report"]
+        for metric, value in report["metrics"].items():
+            baselines = " ".join(
+                f"{name[:11]:>11} {values[metric]:6.3f}" for name, values in report["baselines"].items()
+            )
+            bar = BAR.get(metric)
+            verdict = f"  bar {bar[0]} {bar[1]}" if bar and part == "pianoroll" else ""
+            print(f"{part:<10} {metric:<16} {value:9.3f} {baselines}{verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", nargs="+", default=["pianoroll", "velocity"], choices=["pianoroll", "velocity"])
+    parser.add_argument("--roll-minutes", type=float, default=30.0, help="training-time cap of the piano-roll LSTM")
+    parser.add_argument("--seed", type=int, default=42)
+    arguments = parser.parse_args()
+    real_root = Path(os.environ.get("ENCORE_REAL_DATA", "/work/shared/data/real"))
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    with tempfile.TemporaryDirectory(prefix="real_midi_") as scratch:
+        for part in arguments.parts:
+            started = time.perf_counter()
+            if part == "pianoroll":
+                results[part] = run_pianoroll(real_root, Path(scratch) / part, arguments.roll_minutes, arguments.seed)
+            else:
+                results[part] = run_velocity(real_root, Path(scratch) / part, arguments.seed)
+            results[part]["wall_seconds"] = time.perf_counter() - started
+            results[part]["command"] = " ".join(sys.argv)
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print_table(results)
+
+
+if __name__ == "__main__":
+    main()

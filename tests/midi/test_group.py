@@ -1,0 +1,230 @@
+"""The whole midi group materialized on the sample data with small, seeded configs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+import pytest
+
+from assets.midi.definitions import MIDI_ASSETS, MIDI_CHECKS
+from resources.environments import local_resources
+
+RUN_CONFIG = {
+    "ops": {
+        # The frame skip and a high learning rate let 12 epochs on 72 tunes beat the repeat_last_frame chain,
+        # which the blessing check requires before the first promotion.
+        "pianoroll_model": {
+            "config": {
+                "lstm_units": 64,
+                "learning_rate": 0.03,
+                "dropout": 0.0,
+                "frame_skip": True,
+                "window_frames": 50,
+                "batch_size": 8,
+                "max_epochs": 12,
+            }
+        },
+        "sampled_tunes": {"config": {"num_tunes": 2, "new_frames": 24}},
+        "velocity_model": {"config": {"max_epochs": 8, "patience": 8}},
+    }
+}
+
+
+@pytest.fixture(scope="module")
+def materialized(tmp_path_factory: pytest.TempPathFactory) -> tuple[dg.ExecuteInProcessResult, Path]:
+    home = tmp_path_factory.mktemp("encore_midi")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ENCORE_HOME", str(home))
+        patch.delenv("ENCORE_RAW_ROOT", raising=False)
+        result = dg.materialize(
+            [*MIDI_ASSETS, *MIDI_CHECKS], resources=local_resources(), run_config=RUN_CONFIG, raise_on_error=True
+        )
+    return result, home / "lake" / "midi"
+
+
+def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
+    return result.asset_materializations_for_node(asset)[0].metadata
+
+
+def test_group_succeeds_with_passing_checks(materialized) -> None:
+    result, _ = materialized
+    assert result.success
+    evaluations = result.get_asset_check_evaluations()
+    assert {evaluation.check_name for evaluation in evaluations} == {
+        "piano_rolls_are_valid",
+        "performance_notes_are_valid",
+        "pianoroll_report_blessing",
+        "velocity_report_blessing",
+    }
+    assert all(evaluation.passed for evaluation in evaluations)
+
+
+def test_piano_rolls_follow_the_recipe(materialized) -> None:
+    result, lake = materialized
+    table = pd.read_parquet(lake / "piano_rolls.parquet")
+    assert set(table["split"]) == {"train", "valid", "test"}
+    assert table["tune_id"].nunique() == 72
+    assert _metadata(result, "piano_rolls")["quarantined_records"].value == 0
+    # Every sample tune is transposed to C major / A minor: only white keys sound.
+    pitch_classes = {(int(key) + 21) % 12 for keys in table["active_keys"] for key in keys}
+    assert pitch_classes <= {0, 2, 4, 5, 7, 9, 11}
+
+
+def test_tfrecords_hold_every_split(materialized) -> None:
+    result, lake = materialized
+    splits = _metadata(result, "pianoroll_tfrecords")["splits"].value
+    assert set(splits) == {"train", "valid", "test"}
+    assert all(summary["records"] > 0 for summary in splits.values())
+    assert (lake / "tfrecords" / "pianoroll" / "train" / "_manifest.json").exists()
+
+
+def test_pianoroll_report_beats_both_baselines_on_nll(materialized) -> None:
+    _, lake = materialized
+    report = json.loads((lake / "reports" / "pianoroll.json").read_text())
+    assert report["data"]["evaluation_split"] == "test"
+    metrics, baselines = report["metrics"], report["baselines"]
+    assert set(baselines) == {"key_frequency", "repeat_last_frame"}
+    assert metrics["nll_per_step"] < baselines["key_frequency"]["nll_per_step"]
+    assert metrics["nll_per_step"] < baselines["repeat_last_frame"]["nll_per_step"]
+    assert metrics["frame_accuracy"] > baselines["key_frequency"]["frame_accuracy"]
+    assert report["model"]["epochs_run"] >= 1
+    assert (lake / "reports" / "pianoroll_per_tune_nll.png").exists()
+
+
+def test_sampled_tunes_are_midi_files_with_a_picture(materialized) -> None:
+    import pretty_midi
+
+    _, lake = materialized
+    files = sorted((lake / "sampled_tunes").glob("*.mid"))
+    assert len(files) == 2
+    assert all(pretty_midi.PrettyMIDI(str(path)).instruments[0].notes for path in files)
+    assert (lake / "sampled_tunes" / "sample_vs_real.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_velocity_model_beats_the_mean_velocity(materialized) -> None:
+    result, lake = materialized
+    report = json.loads((lake / "reports" / "velocity.json").read_text())
+    assert report["metrics"]["velocity_mae"] < report["baselines"]["mean_velocity"]["velocity_mae"]
+    assert report["beats_baselines"] is True
+    assert report["data"]["test"] > 0
+    assert (lake / "reports" / "velocity_predicted_vs_true.png").exists()
+    assert _metadata(result, "velocity_report")["velocity_mae"].value == report["metrics"]["velocity_mae"]
+
+
+def test_models_and_tensorboard_logs_are_written(materialized) -> None:
+    result, lake = materialized
+    for task in ("pianoroll", "velocity"):
+        version = _metadata(result, f"{task}_model")["version"].value
+        assert (lake / "models" / task / version / "model.keras").exists()
+        assert json.loads((lake / "models" / task / version / "version.json").read_text())["data_version"]
+    assert list((lake / "tensorboard" / "pianoroll").rglob("events.out.tfevents.*"))
+
+
+@pytest.mark.parametrize(("task", "metric"), [("pianoroll", "nll_per_step"), ("velocity", "velocity_mae")])
+def test_first_training_is_promoted(materialized, task: str, metric: str) -> None:
+    result, lake = materialized
+    champion = json.loads((lake / "models" / task / "champion.json").read_text())
+    report = json.loads((lake / "reports" / f"{task}.json").read_text())
+    assert champion["version"] == _metadata(result, f"{task}_model")["version"].value
+    assert champion["version"] == report["candidate"]["version"]
+    assert champion["value"] == report["metrics"][metric]
+    assert report["champion_before"] is None and report["promoted"] is True
+
+
+def test_sampled_tunes_come_from_the_champion(materialized) -> None:
+    result, lake = materialized
+    champion = json.loads((lake / "models" / "pianoroll" / "champion.json").read_text())
+    assert _metadata(result, "sampled_tunes")["model_version"].value == champion["version"]
+
+
+def test_load_champion_returns_usable_models(materialized) -> None:
+    from assets.common.model_registry import load_champion
+    from assets.midi.rolls import NUM_KEYS
+    from assets.midi.velocity_notes import FEATURE_NAMES
+
+    _, lake = materialized
+    home = str(lake.parent.parent)
+    roll_model, roll_version = load_champion("midi", "pianoroll", home)
+    frames = np.zeros((1, 3, NUM_KEYS), dtype=np.float32)
+    probabilities = np.asarray(roll_model.predict_on_batch(frames))
+    assert probabilities.shape == (1, 3, NUM_KEYS) and ((probabilities > 0) & (probabilities < 1)).all()
+    assert roll_model.loss.__name__ == "summed_binary_crossentropy"
+    velocity_model, velocity_version = load_champion("midi", "velocity", home)
+    assert np.asarray(velocity_model.predict_on_batch(np.zeros((1, 8, len(FEATURE_NAMES))))).shape == (1, 8, 1)
+    assert (Path(velocity_version.path) / "velocity_stats.json").exists()
+    assert roll_version.task == "pianoroll" and velocity_version.task == "velocity"
+
+
+WEAK_CONFIG = {
+    "ops": {
+        "pianoroll_model": {
+            "config": {"lstm_units": 2, "learning_rate": 1e-4, "window_frames": 50, "batch_size": 8, "max_epochs": 1}
+        },
+        "velocity_model": {
+            "config": {"first_units": 2, "second_units": 2, "learning_rate": 1e-5, "max_epochs": 1, "patience": 1}
+        },
+    }
+}
+
+
+@pytest.fixture(scope="module")
+def weak_rerun(materialized) -> tuple[dg.ExecuteInProcessResult, dict, dict]:
+    """A deliberately weak retraining in the same lake; the first run's reports are put back afterwards."""
+    _, lake = materialized
+    champions = {task: (lake / "models" / task / "champion.json").read_text() for task in ("pianoroll", "velocity")}
+    saved_reports = lake.parent / "reports_of_the_first_run"
+    shutil.copytree(lake / "reports", saved_reports)
+    selection = [
+        dg.AssetKey(name)
+        for name in (
+            "pianoroll_model",
+            "pianoroll_report",
+            "pianoroll_champion",
+            "velocity_model",
+            "velocity_report",
+            "velocity_champion",
+        )
+    ]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ENCORE_HOME", str(lake.parent.parent))
+        patch.delenv("ENCORE_RAW_ROOT", raising=False)
+        result = dg.materialize(
+            [*MIDI_ASSETS, *MIDI_CHECKS],
+            selection=selection,
+            resources=local_resources(),
+            run_config=WEAK_CONFIG,
+            raise_on_error=False,
+        )
+    reports = {task: json.loads((lake / "reports" / f"{task}.json").read_text()) for task in ("pianoroll", "velocity")}
+    shutil.rmtree(lake / "reports")
+    shutil.copytree(saved_reports, lake / "reports")
+    return result, champions, reports
+
+
+@pytest.mark.parametrize(("task", "metric"), [("pianoroll", "nll_per_step"), ("velocity", "velocity_mae")])
+def test_a_weak_retraining_is_not_promoted(materialized, weak_rerun, task: str, metric: str) -> None:
+    _, lake = materialized
+    result, champions_before, reports = weak_rerun
+    assert not result.success
+    blessing = next(
+        evaluation
+        for evaluation in result.get_asset_check_evaluations()
+        if evaluation.check_name == f"{task}_report_blessing"
+    )
+    assert not blessing.passed
+    assert "worse than the champion" in blessing.metadata["reasons"].value
+    assert (lake / "models" / task / "champion.json").read_text() == champions_before[task]
+    champion = json.loads(champions_before[task])
+    weak = reports[task]
+    assert weak["promoted"] is False and weak["candidate"]["version"] != champion["version"]
+    # The champion is re-evaluated on the same test data and scores what it scored when it was promoted.
+    assert weak["champion_before"]["version"] == champion["version"]
+    assert weak["champion_before"]["metrics"][metric] == pytest.approx(champion["value"], rel=1e-4)
+    assert f"{task}_champion" not in {
+        event.asset_key.path[-1] for event in result.get_asset_materialization_events() if event.asset_key
+    }
