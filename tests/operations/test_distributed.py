@@ -44,6 +44,8 @@ WORKER_QUEUES = {"cpu": "dagster", "gpu": "dagster,gpu"}
 # A bound, not an expectation: the whole midi group takes about a minute per executor on two idle
 # cores, and several times that on a machine shared with other trainings.
 RUN_TIMEOUT = 900
+# The sample-sized settings the README's materialization uses (the defaults are sized for real data).
+SAMPLE_CONFIG = ["-c", str(REPOSITORY / "pipelines" / "sample_config" / f"{GROUP}.yaml")]
 
 
 @dataclass
@@ -199,7 +201,9 @@ def _training_steps() -> set[str]:
 @pytest.fixture(scope="module")
 def celery_run(cluster: Cluster) -> tuple[dg.DagsterRun, dict[str, StepPlacement]]:
     job_name = f"{GROUP}_job"
-    _execute_job(cluster.environment, ["-m", "pipelines", "-j", job_name], cluster.scratch / "celery-run.log")
+    _execute_job(
+        cluster.environment, ["-m", "pipelines", "-j", job_name, *SAMPLE_CONFIG], cluster.scratch / "celery-run.log"
+    )
     with dg.DagsterInstance.from_config(str(cluster.dagster_home)) as instance:
         run = _latest_run(instance, job_name)
         placements = _step_placements(instance, run.run_id)
@@ -244,7 +248,9 @@ def test_results_match_the_local_executor(cluster: Cluster, celery_run: tuple) -
     local_home = cluster.scratch / "encore-local"
     local_environment = {**cluster.environment, "ENCORE_HOME": str(local_home)}
     del local_environment["ENCORE_EXECUTOR"]
-    _execute_job(local_environment, ["-m", "pipelines", "-j", f"{GROUP}_job"], cluster.scratch / "local-run.log")
+    _execute_job(
+        local_environment, ["-m", "pipelines", "-j", f"{GROUP}_job", *SAMPLE_CONFIG], cluster.scratch / "local-run.log"
+    )
     with dg.DagsterInstance.from_config(str(cluster.dagster_home)) as instance:
         local_run = _latest_run(instance, f"{GROUP}_job")
         assert local_run.run_id != celery_run_record.run_id
