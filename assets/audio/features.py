@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,7 @@ FEATURE_COLUMNS: tuple[str, ...] = (
 VARIANCE_COLUMNS: tuple[str, ...] = tuple(column for column in FEATURE_COLUMNS if column.endswith("_var"))
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
 
 
 def load_clip(path: str | Path) -> np.ndarray:
@@ -156,40 +158,52 @@ def available_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def map_clips(
+    worker: Callable[..., T],
+    clips: Iterable[tuple[str, str]],
+    workers: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+    **options: Any,
+) -> list[T]:
+    """``worker(key, path, **options)`` for every (key, path) in a process pool (0 = every available core).
+
+    Results come back in input order. The pool uses ``spawn`` so it is safe even when the parent has
+    TensorFlow threads running. Dagster puts the code location on ``sys.path`` only while it loads it,
+    so each worker adds the repository root itself (``site.addsitedir`` is importable without it)
+    before unpickling its first task.
+    """
+    clips = list(clips)
+    workers = workers or available_workers()
+    if workers == 1 or len(clips) <= 1:
+        results = []
+        for done, (key, path) in enumerate(clips, start=1):
+            results.append(worker(key, path, **options))
+            if progress:
+                progress(done, len(clips))
+        return results
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(clips)),
+        mp_context=get_context("spawn"),
+        initializer=site.addsitedir,
+        initargs=(str(REPOSITORY_ROOT),),
+    ) as pool:
+        futures = {pool.submit(worker, key, path, **options): index for index, (key, path) in enumerate(clips)}
+        ordered: list[Any] = [None] * len(clips)
+        for done, future in enumerate(as_completed(futures), start=1):
+            ordered[futures[future]] = future.result()
+            if progress:
+                progress(done, len(clips))
+    return ordered
+
+
 def extract_many(
     clips: Iterable[tuple[str, str]],
     workers: int = 0,
     naive: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[ClipResult]:
-    """Featurize (key, path) pairs in a process pool (``workers`` 0 = every available core), in input order.
-
-    The pool uses ``spawn`` so it is safe even when the parent has TensorFlow threads running. Dagster
-    puts the code location on ``sys.path`` only while it loads it, so each worker adds the repository
-    root itself (``site.addsitedir`` is importable without it) before unpickling its first task.
-    """
-    clips = list(clips)
-    workers = workers or available_workers()
-    results: dict[str, ClipResult] = {}
-    if workers == 1 or len(clips) <= 1:
-        for done, (key, path) in enumerate(clips, start=1):
-            results[key] = features_for_clip(key, path, naive)
-            if progress:
-                progress(done, len(clips))
-    else:
-        with ProcessPoolExecutor(
-            max_workers=min(workers, len(clips)),
-            mp_context=get_context("spawn"),
-            initializer=site.addsitedir,
-            initargs=(str(REPOSITORY_ROOT),),
-        ) as pool:
-            futures = [pool.submit(features_for_clip, key, path, naive) for key, path in clips]
-            for done, future in enumerate(as_completed(futures), start=1):
-                result = future.result()
-                results[result.key] = result
-                if progress:
-                    progress(done, len(clips))
-    return [results[key] for key, _ in clips]
+    """Featurize (key, path) pairs in a process pool; corrupt clips come back with their error."""
+    return map_clips(features_for_clip, clips, workers, progress, naive=naive)
 
 
 def results_frame(results: list[ClipResult]) -> pd.DataFrame:

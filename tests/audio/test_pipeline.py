@@ -1,5 +1,6 @@
 """The whole `audio` group materialized once on the sample data (FMA 72 clips, GTZAN 50 clips)."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,13 @@ from assets.audio.definitions import defs as audio_defs
 from assets.audio.features import FEATURE_COLUMNS
 from resources import LakeResource, ParquetIOManager, RawDataResource, TrainingResource
 
-RUN_CONFIG = {"ops": {"audio_features": {"config": {"workers": 2}}}}
+RUN_CONFIG = {
+    "ops": {
+        "audio_features": {"config": {"workers": 2}},
+        "audio_tfrecords": {"config": {"num_shards": 4}},
+        "genre_cnn_model": {"config": {"max_epochs": 12, "patience": 3}},
+    }
+}
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +85,53 @@ def test_audio_features_cover_every_clip(materialized: tuple[dg.ExecuteInProcess
     assert metadata["quarantined_records"].value == 0
     parity = check_evaluation(result, "feature_parity")
     assert parity.passed and parity.metadata["tracks"].value == 0  # the sample ships no feature table
+
+
+def test_tfrecords_are_sharded_per_collection_and_split(materialized: tuple[dg.ExecuteInProcessResult, Path]) -> None:
+    result, lake = materialized
+    shards = materialization(result, "audio_tfrecords")["shards"].value
+    assert shards["fma/train"]["records"] == 48 and shards["fma/train"]["shards"] == 4
+    assert shards["gtzan/test"]["records"] == 10
+    labels = json.loads((lake / "tfrecords" / "gtzan" / "labels.json").read_text())
+    assert labels == {"genres": ["blues", "classical", "disco", "metal", "reggae"], "frames": 128, "n_mels": 64}
+
+
+def test_models_are_saved_per_collection(materialized: tuple[dg.ExecuteInProcessResult, Path]) -> None:
+    _, lake = materialized
+    classic = pd.read_parquet(lake / "genre_classic_models.parquet")
+    assert sorted(classic.groupby("collection")["model"].apply(sorted).to_dict().items()) == [
+        ("fma", ["gaussian_nb", "knn", "logistic_regression", "svm"]),
+        ("gtzan", ["gaussian_nb", "knn", "logistic_regression", "svm"]),
+    ]
+    assert all(Path(path).exists() for path in classic["path"])
+    cnn = pd.read_parquet(lake / "genre_cnn_model.parquet")
+    assert cnn["collection"].tolist() == ["fma", "gtzan"]
+    assert all(Path(path).exists() for path in cnn["path"])
+    assert (cnn["epochs_run"] <= 12).all()
+
+
+@pytest.mark.parametrize("collection", ["fma", "gtzan"])
+def test_every_model_beats_the_majority_class(
+    materialized: tuple[dg.ExecuteInProcessResult, Path], collection: str
+) -> None:
+    _, lake = materialized
+    report = json.loads((lake / "reports" / f"genre_{collection}.json").read_text())
+    majority = report["baselines"]["majority_class"]["accuracy"]
+    assert set(report["models"]) == {"logistic_regression", "knn", "gaussian_nb", "svm", "cnn"}
+    for name, scores in report["models"].items():
+        assert scores["accuracy"] > majority, (name, scores, majority)
+        assert 0.0 <= scores["macro_f1"] <= 1.0
+    assert report["beats_baselines"] is True
+    assert report["metrics"] == {key: report["models"][report["best_model"]][key] for key in ("accuracy", "macro_f1")}
+    assert len(report["per_genre"]) == report["data"]["genres"]
+    assert (lake / "reports" / f"genre_{collection}_confusion_matrix.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_gtzan_report_adds_random_cv_and_parity(materialized: tuple[dg.ExecuteInProcessResult, Path]) -> None:
+    _, lake = materialized
+    report = json.loads((lake / "reports" / "genre_gtzan.json").read_text())
+    assert 0.0 < report["cv_accuracy_random"] <= 1.0
+    assert report["feature_parity"]["tracks"] == 0
+    assert report["data"]["split"].startswith("by clip number")
+    fma = json.loads((lake / "reports" / "genre_fma.json").read_text())
+    assert "cv_accuracy_random" not in fma
