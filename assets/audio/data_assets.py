@@ -47,7 +47,11 @@ def clean_tracks(
             continue
         parsed = clean(manifest)
         bad.extend(parsed.bad)
-        context.log.info(f"{collection}: {len(parsed.frame)} usable tracks, {len(parsed.bad)} records quarantined")
+        message = f"{collection}: {len(parsed.frame)} usable tracks, {len(parsed.bad)} records quarantined"
+        if parsed.frame.empty:
+            context.log.warning(f"{message}; no clip or feature row to learn from, so it is skipped downstream")
+        else:
+            context.log.info(message)
         parts.append(parsed.frame)
     tracks = combine_tracks(parts)
     quarantine_path = write_quarantine(lake.quarantine_dir(DOMAIN), "clean_tracks", bad)
