@@ -107,8 +107,12 @@ def train_cnn(
 
 
 def predict_split(model: Any, shards: Path, split: str, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """(true label indices, predicted label indices) over one split's shards."""
+    """(true label indices, predicted label indices) over one split's shards (empty arrays for an empty split)."""
     dataset = split_dataset(shards, split, batch_size, seed=0)
-    truth = np.concatenate([labels.numpy() for _, labels in dataset]) if dataset else np.array([])
-    predicted = np.argmax(model.predict(dataset, verbose=0), axis=1)
-    return truth.astype(int), predicted.astype(int)
+    truth, predicted = [], []
+    for images, labels in dataset:
+        truth.append(labels.numpy())
+        predicted.append(np.argmax(model.predict_on_batch(images), axis=1))
+    if not truth:
+        return np.array([], dtype=int), np.array([], dtype=int)
+    return np.concatenate(truth).astype(int), np.concatenate(predicted).astype(int)

@@ -20,6 +20,17 @@ def track_key(collection: str, track_id: str) -> str:
     return f"{collection}/{track_id}"
 
 
+def clip_list(tracks: pd.DataFrame) -> list[tuple[str, str]]:
+    """(collection/track_id, audio path) of every track that has a clip."""
+    with_audio = tracks[tracks["audio_path"].notna()]
+    return [
+        (track_key(collection, track_id), str(path))
+        for collection, track_id, path in zip(
+            with_audio["collection"], with_audio["track_id"], with_audio["audio_path"], strict=True
+        )
+    ]
+
+
 def build_feature_table(
     tracks: pd.DataFrame,
     shipped: dict[str, pd.DataFrame],
@@ -31,13 +42,7 @@ def build_feature_table(
     ``shipped`` maps a collection to its published table (track_id + the feature columns). A clip that
     fails to decode is quarantined; the track then falls back to the shipped row when there is one.
     """
-    with_audio = tracks[tracks["audio_path"].notna()]
-    clips = [
-        (track_key(collection, track_id), str(path))
-        for collection, track_id, path in zip(
-            with_audio["collection"], with_audio["track_id"], with_audio["audio_path"], strict=True
-        )
-    ]
+    clips = clip_list(tracks)
     results = extract_many(clips, workers=workers, progress=progress)
     bad = [
         BadRecord(result.path, None, f"feature extraction failed: {result.error}") for result in results if result.error

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from assets.audio.feature_table import track_key
 from assets.audio.features import load_clip
 
 HOP_LENGTH = 512
@@ -115,9 +116,9 @@ def mel_table(results: list[MelResult], tracks: pd.DataFrame, frames: int, n_mel
             "split": record.split,
             "frames": frames,
             "n_mels": n_mels,
-            "mel": by_key[f"{record.collection}/{record.track_id}"].mel.reshape(-1),
+            "mel": by_key[track_key(record.collection, record.track_id)].mel.reshape(-1),
         }
         for record in tracks.itertuples(index=False)
-        if f"{record.collection}/{record.track_id}" in by_key
+        if track_key(record.collection, record.track_id) in by_key
     ]
     return pd.DataFrame(rows, columns=["collection", "track_id", "genre", "split", "frames", "n_mels", "mel"])
