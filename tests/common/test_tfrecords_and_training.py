@@ -94,3 +94,18 @@ def test_early_stopping_restores_the_best_weights(tmp_path: Path) -> None:
     )
     assert outcome.stopped_early
     assert outcome.best_monitor_value == min(outcome.history["val_loss"])
+
+
+def test_tensorboard_logs_are_written(tmp_path: Path) -> None:
+    train, valid = _data()
+    fit_resumable(
+        _model(),
+        train,
+        valid,
+        epochs=2,
+        checkpoint_dir=tmp_path / "c",
+        fingerprint="tb",
+        patience=5,
+        tensorboard_dir=tmp_path / "tb",
+    )
+    assert list((tmp_path / "tb").rglob("events.out.tfevents.*"))

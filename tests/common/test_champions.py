@@ -1,0 +1,127 @@
+"""Champion/challenger end to end on a toy task: first model promoted, worse one refused, crash safe."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from assets.common.champions import ChampionTask, build_champion_definitions, challenger_fields
+from assets.common.model_registry import read_champion, write_version
+from assets.common.reports import Report, write_report
+from resources import LakeResource
+
+SPEC = ChampionTask("toy", "toy_task", "toy_report", "toy", "accuracy", True, tolerance=0.01)
+
+
+class ToyConfig(dg.Config):
+    skill: float = 0.8
+
+
+def _score(version) -> float:
+    return float(version.model_path.read_text())
+
+
+@dg.asset(group_name="toy")
+def toy_report(config: ToyConfig, lake: LakeResource) -> None:
+    """A report that evaluates its candidate and the current champion on the same (toy) test data."""
+    task_dir = SPEC.task_dir(lake)
+
+    def save(folder: Path) -> str:
+        (folder / "model.txt").write_text(str(config.skill))
+        return "model.txt"
+
+    candidate = write_version(
+        task_dir, SPEC.task, save, config={"skill": config.skill}, data_version="d", code_version="c"
+    )
+    report = Report(
+        task=SPEC.task,
+        primary_metric="accuracy",
+        higher_is_better=True,
+        data={},
+        model={},
+        metrics={"accuracy": _score(candidate)},
+        baselines={"majority_class": {"accuracy": 0.3}},
+        extra=challenger_fields(
+            task_dir,
+            SPEC.task,
+            candidate,
+            {"accuracy": _score(candidate)},
+            lambda version: {"accuracy": _score(version)},
+        ),
+    )
+    write_report(lake.reports_dir("toy"), SPEC.report_name, report)
+
+
+blessing, toy_task_champion = build_champion_definitions(SPEC)
+
+
+def _run(skill: float) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [toy_report, toy_task_champion, blessing],
+        resources={"lake": LakeResource()},
+        run_config={"ops": {"toy_report": {"config": {"skill": skill}}}},
+        raise_on_error=False,
+    )
+
+
+def test_first_model_is_promoted_worse_one_is_not_better_one_is(encore_home: Path) -> None:
+    task_dir = encore_home / "lake" / "toy" / "models" / "toy_task"
+    assert _run(0.8).success
+    first = read_champion(task_dir)
+    assert first["value"] == 0.8
+
+    worse = _run(0.5)
+    assert not worse.success
+    evaluation = worse.get_asset_check_evaluations()[0]
+    assert not evaluation.passed
+    assert "worse than the champion" in evaluation.metadata["reasons"].value
+    assert read_champion(task_dir) == first
+    report = json.loads((encore_home / "lake" / "toy" / "reports" / "toy.json").read_text())
+    assert report["promoted"] is False and report["champion_before"]["metrics"]["accuracy"] == 0.8
+
+    assert _run(0.9).success
+    assert read_champion(task_dir)["value"] == 0.9
+
+
+def test_a_candidate_that_loses_to_a_baseline_is_not_promoted(encore_home: Path) -> None:
+    assert not _run(0.2).success
+    assert read_champion(encore_home / "lake" / "toy" / "models" / "toy_task") is None
+
+
+def test_a_crash_during_promotion_leaves_the_old_champion_readable(encore_home: Path, monkeypatch) -> None:
+    assert _run(0.8).success
+    task_dir = encore_home / "lake" / "toy" / "models" / "toy_task"
+    before = read_champion(task_dir)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("crash while promoting")
+
+    monkeypatch.setattr("assets.common.champions.promote", crash)
+    assert not _run(0.95).success
+    assert read_champion(task_dir) == before
+
+
+def test_pruning_keeps_the_champion(encore_home: Path) -> None:
+    for skill in (0.9, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.91):
+        _run(skill)
+    task_dir = encore_home / "lake" / "toy" / "models" / "toy_task"
+    versions = sorted(path.name for path in task_dir.iterdir() if path.is_dir())
+    assert read_champion(task_dir)["version"] in versions
+    assert read_champion(task_dir)["value"] == 0.91
+    assert len(versions) == 5
+
+
+def test_leaderboard_has_a_row_per_task_with_champion_and_baselines(encore_home: Path) -> None:
+    from assets.common.leaderboard import build_leaderboard_asset
+    from resources import ParquetIOManager
+
+    assert _run(0.8).success
+    leaderboard = build_leaderboard_asset([SPEC])
+    result = dg.materialize(
+        [toy_report, toy_task_champion, blessing, leaderboard],
+        selection=[leaderboard.key],
+        resources={"lake": LakeResource(), "io_manager": ParquetIOManager()},
+    )
+    table = result.output_for_node("model_leaderboard")
+    assert table[["task", "champion_value", "candidate_value"]].values.tolist() == [["toy_task", 0.8, 0.8]]
+    assert json.loads(table.loc[0, "baselines"]) == {"majority_class": 0.3}

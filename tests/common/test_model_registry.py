@@ -1,0 +1,112 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from assets.common.model_registry import (
+    NoChampionError,
+    bless,
+    champion_version,
+    list_versions,
+    promote,
+    prune,
+    read_champion,
+    write_version,
+)
+
+
+def _save(text: str):
+    def save(folder: Path) -> str:
+        (folder / "model.txt").write_text(text)
+        return "model.txt"
+
+    return save
+
+
+def _version(task_dir: Path, text: str = "weights", accuracy: float = 0.5):
+    return write_version(
+        task_dir,
+        "next_song",
+        _save(text),
+        config={"units": 8},
+        data_version="d1",
+        code_version="c1",
+        metrics={"top1_accuracy": accuracy},
+    )
+
+
+def test_versions_are_written_whole_and_listed_oldest_first(tmp_path: Path) -> None:
+    first, second = _version(tmp_path, "a"), _version(tmp_path, "b")
+    assert [version.version for version in list_versions(tmp_path)] == [first.version, second.version]
+    assert second.model_path.read_text() == "b"
+    assert json.loads((Path(first.path) / "version.json").read_text())["config"] == {"units": 8}
+
+
+def test_a_crash_while_saving_leaves_no_version(tmp_path: Path) -> None:
+    def crash(folder: Path) -> str:
+        (folder / "model.txt").write_text("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_version(tmp_path, "t", crash, config={}, data_version="", code_version="")
+    assert list_versions(tmp_path) == []
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("candidate", "champion", "higher", "passed"),
+    [
+        (0.30, None, True, True),  # first model: only the baselines count
+        (0.15, None, True, False),  # loses to a baseline
+        (0.30, 0.305, True, True),  # within tolerance of the champion
+        (0.30, 0.40, True, False),  # clearly worse than the champion
+        (2.0, 2.005, False, True),  # lower is better, within tolerance
+        (2.5, 2.0, False, False),
+    ],
+)
+def test_blessing(candidate: float, champion: float | None, higher: bool, passed: bool) -> None:
+    baselines = {"most_frequent": 0.2} if higher else {"unigram": 4.0}
+    decision = bless(candidate, champion, baselines, higher_is_better=higher, tolerance=0.01)
+    assert decision.passed is passed
+    assert bool(decision.reasons) is not passed
+
+
+def test_promotion_points_at_the_version_and_pruning_keeps_the_champion(tmp_path: Path) -> None:
+    versions = [_version(tmp_path, str(index)) for index in range(6)]
+    promote(tmp_path, versions[0], "top1_accuracy", 0.5, run_id="r1")
+    deleted = prune(tmp_path, keep=2)
+    remaining = [version.version for version in list_versions(tmp_path)]
+    assert versions[0].version in remaining
+    assert remaining == [versions[0].version, versions[4].version, versions[5].version]
+    assert len(deleted) == 3
+    assert champion_version(tmp_path, "next_song").model_path.read_text() == "0"
+    assert read_champion(tmp_path)["run_id"] == "r1"
+
+
+def test_no_champion_is_a_clear_error_naming_the_task(tmp_path: Path) -> None:
+    with pytest.raises(NoChampionError, match="'pianoroll' has no champion"):
+        champion_version(tmp_path, "pianoroll")
+
+
+def test_load_champion_names_the_task_when_there_is_none(encore_home: Path) -> None:
+    from assets.common.model_registry import load_champion
+
+    with pytest.raises(NoChampionError, match="'forecast'"):
+        load_champion("trends", "forecast")
+
+
+def test_load_champion_loads_a_joblib_model(encore_home: Path) -> None:
+    import joblib
+
+    from assets.common.model_registry import load_champion
+
+    task_dir = encore_home / "lake" / "audio" / "models" / "genre_toy"
+
+    def save(folder: Path) -> str:
+        joblib.dump({"weights": [1, 2]}, folder / "model.joblib")
+        return "model.joblib"
+
+    version = write_version(task_dir, "genre_toy", save, config={}, data_version="", code_version="")
+    promote(task_dir, version, "accuracy", 0.7, run_id="r")
+    model, record = load_champion("audio", "genre_toy")
+    assert model == {"weights": [1, 2]} and record.version == version.version
