@@ -30,6 +30,7 @@ class ModelScore:
     truth: list[str] = field(repr=False)
     predicted: list[str] = field(repr=False)
     training: dict[str, Any] = field(default_factory=dict)
+    path: str = ""  # the saved model file (copied into the registry when this model is the candidate)
 
 
 def score_classic_models(models: pd.DataFrame, features: pd.DataFrame) -> list[ModelScore]:
@@ -49,6 +50,7 @@ def score_classic_models(models: pd.DataFrame, features: pd.DataFrame) -> list[M
                 scores(truth, predicted),
                 truth,
                 predicted,
+                path=str(row.path),
             )
         )
     return results
@@ -76,6 +78,7 @@ def score_cnn(row: Any, shards: Path) -> ModelScore:
         truth_names,
         predicted_names,
         training,
+        path=str(row.path),
     )
 
 
@@ -110,11 +113,14 @@ def build_report(
         "per_genre": per_genre,
     }
     if collection == "gtzan":
-        best_classic = best_model([result for result in results if result.name != "cnn"])
-        extra["cv_accuracy_random"] = cross_validated_accuracy(
-            best_classic.name, best_classic.hyperparameters, features, seed
+        classic = [result for result in results if result.name != "cnn"]
+        best_classic = best_model(classic) if classic else None
+        extra["cv_accuracy_random"] = (
+            cross_validated_accuracy(best_classic.name, best_classic.hyperparameters, features, seed)
+            if best_classic
+            else None
         )
-        extra["cv_model"] = best_classic.name
+        extra["cv_model"] = best_classic.name if best_classic else None
         extra["feature_parity"] = parity or {"tracks": 0, "max_deviation_std": None, "passed": None}
     split_counts = features["split"].value_counts()
     report = Report(

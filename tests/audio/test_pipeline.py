@@ -8,8 +8,10 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from assets.audio.classic import feature_matrix
 from assets.audio.definitions import defs as audio_defs
 from assets.audio.features import FEATURE_COLUMNS
+from assets.common.model_registry import load_champion, read_champion, read_version
 from resources import LakeResource, ParquetIOManager, RawDataResource, TrainingResource
 
 RUN_CONFIG = {
@@ -135,3 +137,73 @@ def test_gtzan_report_adds_random_cv_and_parity(materialized: tuple[dg.ExecuteIn
     assert report["data"]["split"].startswith("by clip number")
     fma = json.loads((lake / "reports" / "genre_fma.json").read_text())
     assert "cv_accuracy_random" not in fma
+
+
+@pytest.mark.parametrize("collection", ["fma", "gtzan"])
+def test_first_training_promotes_the_best_model_of_each_collection(
+    materialized: tuple[dg.ExecuteInProcessResult, Path], collection: str
+) -> None:
+    result, lake = materialized
+    report = json.loads((lake / "reports" / f"genre_{collection}.json").read_text())
+    champion = read_champion(lake / "models" / f"genre_{collection}")
+    assert report["promoted"] is True and report["champion_before"] is None
+    assert champion["version"] == report["candidate"]["version"]
+    assert champion["value"] == report["metrics"]["accuracy"]
+    version = read_version(lake / "models" / f"genre_{collection}" / champion["version"])
+    assert version.config["model"] == report["best_model"]
+    assert version.metrics["valid_accuracy"] == report["models"][report["best_model"]]["valid_accuracy"]
+    assert check_evaluation(result, f"genre_{collection}_blessing").passed
+
+
+def test_load_champion_returns_a_usable_gtzan_model(materialized: tuple[dg.ExecuteInProcessResult, Path]) -> None:
+    _, lake = materialized
+    model, version = load_champion("audio", "genre_gtzan", home=str(lake.parent.parent))
+    test = pd.read_parquet(lake / "audio_features.parquet").query("collection == 'gtzan' and split == 'test'")
+    assert version.task == "genre_gtzan"
+    if version.model_file.endswith(".joblib"):
+        predicted = model.predict(feature_matrix(test))
+        assert set(predicted) <= set(version.config["genres"]) and len(predicted) == len(test)
+    else:
+        assert model.output_shape[-1] == len(version.config["genres"])
+
+
+def test_a_weak_retrain_is_not_promoted_and_the_champion_is_unchanged(
+    materialized: tuple[dg.ExecuteInProcessResult, Path],
+) -> None:
+    _, lake = materialized
+    before = {name: read_champion(lake / "models" / f"genre_{name}") for name in ("fma", "gtzan")}
+    home = lake.parent.parent
+    weak = dg.materialize(
+        [*audio_defs.assets, *audio_defs.asset_checks],
+        selection=[
+            "genre_classic_models",
+            "genre_cnn_model",
+            "genre_reports",
+            "genre_fma_champion",
+            "genre_gtzan_champion",
+        ],
+        resources={
+            "io_manager": ParquetIOManager(home=str(home)),
+            "lake": LakeResource(home=str(home)),
+            "raw_data": RawDataResource(home=str(home)),
+            "training": TrainingResource(home=str(home), device="cpu"),
+        },
+        run_config={
+            "ops": {
+                "genre_classic_models": {"config": {"models": []}},
+                "genre_cnn_model": {"config": {"filters": [2], "max_epochs": 1, "learning_rate": 1e-4}},
+            }
+        },
+        raise_on_error=False,
+    )
+    assert not weak.success
+    blessings = {evaluation.check_name: evaluation for evaluation in weak.get_asset_check_evaluations()}
+    assert not any(evaluation.passed for evaluation in blessings.values())
+    for evaluation in blessings.values():
+        assert evaluation.metadata["reasons"].value != "blessed"
+    for name in ("fma", "gtzan"):
+        assert read_champion(lake / "models" / f"genre_{name}") == before[name]
+        report = json.loads((lake / "reports" / f"genre_{name}.json").read_text())
+        assert report["promoted"] is False and report["best_model"] == "cnn"
+        assert report["champion_before"]["version"] == before[name]["version"]
+        assert report["champion_before"]["metrics"]["accuracy"] == before[name]["value"]
