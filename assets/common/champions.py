@@ -40,6 +40,11 @@ class ChampionTask:
     primary_metric: str
     higher_is_better: bool
     tolerance: float
+    check_name: str = ""  # set when several tasks share one report asset (default `<report_asset>_blessing`)
+
+    @property
+    def blessing_name(self) -> str:
+        return self.check_name or f"{self.report_asset}_blessing"
 
     def task_dir(self, lake: LakeResource) -> Path:
         return lake.models_dir(self.domain) / self.task
@@ -89,17 +94,28 @@ def _decision(spec: ChampionTask, report: dict[str, Any]) -> tuple[Any, float | 
     return decision, champion, baselines
 
 
+def _absent(spec: ChampionTask, lake: LakeResource) -> dict[str, Any]:
+    """Metadata for a task whose report was not written this run (e.g. its data collection is absent)."""
+    return {
+        "skipped": f"no report {spec.report_path(lake).name}: the report asset wrote none for {spec.task} "
+        "(its input data is absent), so there is no candidate to bless or promote",
+        "reasons": "report absent",
+    }
+
+
 def build_champion_definitions(spec: ChampionTask) -> tuple[dg.AssetChecksDefinition, dg.AssetsDefinition]:
     """The ``<report>_blessing`` check and the ``<task>_champion`` promotion asset for one task."""
 
     @dg.asset_check(
         asset=spec.report_asset,
-        name=f"{spec.report_asset}_blessing",
+        name=spec.blessing_name,
         blocking=True,
         description=f"Passes when the {spec.task} candidate beats every baseline on {spec.primary_metric} and "
         f"is no worse than the champion by more than {spec.tolerance}.",
     )
     def blessing(lake: LakeResource) -> dg.AssetCheckResult:
+        if not spec.report_path(lake).exists():
+            return dg.AssetCheckResult(passed=True, metadata=_absent(spec, lake))
         report = json.loads(spec.report_path(lake).read_text())
         decision, champion, baselines = _decision(spec, report)
         return dg.AssetCheckResult(
@@ -124,6 +140,9 @@ def build_champion_definitions(spec: ChampionTask) -> tuple[dg.AssetChecksDefini
         context: dg.AssetExecutionContext, config: PromotionConfig, lake: LakeResource
     ) -> dg.MaterializeResult:
         report_path = spec.report_path(lake)
+        if not report_path.exists():
+            context.log.info(f"{spec.task}: no report at {report_path}, nothing to promote")
+            return dg.MaterializeResult(metadata={**_absent(spec, lake), "promoted": False})
         report = json.loads(report_path.read_text())
         task_dir = spec.task_dir(lake)
         candidate_version = report["candidate"]["version"]

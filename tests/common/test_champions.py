@@ -125,3 +125,15 @@ def test_leaderboard_has_a_row_per_task_with_champion_and_baselines(encore_home:
     table = result.output_for_node("model_leaderboard")
     assert table[["task", "champion_value", "candidate_value"]].values.tolist() == [["toy_task", 0.8, 0.8]]
     assert json.loads(table.loc[0, "baselines"]) == {"majority_class": 0.3}
+
+
+def test_a_task_without_a_report_is_skipped_and_promotes_nothing(encore_home: Path) -> None:
+    absent = ChampionTask("toy", "absent_task", "toy_report", "absent", "accuracy", True, 0.01, "absent_blessing")
+    check, champion = build_champion_definitions(absent)
+    result = dg.materialize([toy_report, champion, check], resources={"lake": LakeResource()}, run_config={"ops": {}})
+    assert result.success
+    evaluation = result.get_asset_check_evaluations()[0]
+    assert evaluation.check_name == "absent_blessing" and evaluation.passed
+    assert "no report absent.json" in evaluation.metadata["skipped"].value
+    assert result.asset_materializations_for_node("absent_task_champion")[0].metadata["promoted"].value is False
+    assert read_champion(encore_home / "lake" / "toy" / "models" / "absent_task") is None

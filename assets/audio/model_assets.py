@@ -1,0 +1,246 @@
+"""Model inputs and models: `mel_spectrograms`, `audio_tfrecords`, `genre_classic_models`, `genre_cnn_model`."""
+
+import importlib.util
+import json
+import os
+import uuid
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from assets.audio.feature_table import clip_list
+from assets.audio.features import available_workers, map_clips
+from assets.audio.spectrograms import encode_example, mel_for_clip, mel_table, tfrecords_dir, write_labels
+from assets.common.dagster_metadata import TRAINING_ASSET_ARGS, table_metadata
+from assets.common.quarantine import BadRecord, write_quarantine
+from resources.lake import LakeResource
+from resources.training import TrainingResource
+
+DOMAIN = "audio"
+SPLITS = ("train", "valid", "test")
+
+
+def model_dir(lake: LakeResource, task: str, collection: str) -> Path:
+    """The one place that says where a trained audio model is saved."""
+    return lake.models_dir(DOMAIN) / task / collection
+
+
+def save_keras_model(model: object, path: Path) -> Path:
+    """Save under a temporary `.keras` name, then rename: a crash never leaves a half-written model."""
+    temporary = path.with_name(f".{path.stem}.tmp-{uuid.uuid4().hex[:8]}.keras")
+    model.save(temporary)
+    os.replace(temporary, path)
+    return path
+
+
+class MelConfig(dg.Config):
+    n_mels: int = Field(default=64, description="Mel bands of the spectrogram.")
+    frames: int = Field(default=128, description="Frames per clip (hop 512 at 22,050 Hz: 128 frames = 3 s, centred).")
+    workers: int = Field(default=0, description="Processes for decoding; 0 means every available core.")
+
+
+@dg.asset(group_name=DOMAIN, kinds={"pandas"})
+def mel_spectrograms(
+    context: dg.AssetExecutionContext, config: MelConfig, lake: LakeResource, clean_tracks: pd.DataFrame
+) -> pd.DataFrame:
+    """A fixed-size log-mel spectrogram (frames x mels, dB) from the centre of every clip, for the CNN.
+
+    Tracks without a clip (GTZAN rows known only from the published table) have none.
+    """
+    with_audio = clean_tracks[clean_tracks["audio_path"].notna()]
+    workers = config.workers or available_workers()
+    results = map_clips(mel_for_clip, clip_list(with_audio), workers, n_mels=config.n_mels, frames=config.frames)
+    bad = [BadRecord(result.path, None, f"log-mel failed: {result.error}") for result in results if result.error]
+    write_quarantine(lake.quarantine_dir(DOMAIN), "mel_spectrograms", bad)
+    mels = mel_table(results, with_audio, config.frames, config.n_mels)
+    context.add_output_metadata({**table_metadata(mels.drop(columns="mel")), "quarantined_records": len(bad)})
+    return mels
+
+
+class TfRecordConfig(dg.Config):
+    num_shards: int = Field(default=16, description="TFRecord files per split.")
+    compression: str = Field(default="", description='"" for none or "GZIP".')
+
+
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"})
+def audio_tfrecords(
+    context: dg.AssetExecutionContext, config: TfRecordConfig, lake: LakeResource, mel_spectrograms: pd.DataFrame
+) -> dg.MaterializeResult:
+    """Log-mel spectrograms as sharded TFRecords per collection and split (`tfrecords/<collection>/<split>/`),
+    with the genre list in `labels.json`; read back with tf.data (interleave, parallel parse, cache, prefetch)."""
+    import numpy as np
+
+    from assets.common.tfrecords import write_shards
+
+    summaries = {}
+    for collection, mels in mel_spectrograms.groupby("collection", sort=True):
+        genres = sorted(mels["genre"].unique())
+        frames, n_mels = int(mels["frames"].iloc[0]), int(mels["n_mels"].iloc[0])
+        directory = tfrecords_dir(lake.domain_dir(DOMAIN), str(collection))
+        write_labels(directory, genres, frames, n_mels)
+        for split in SPLITS:
+            part = mels[mels["split"] == split]
+            examples = (
+                encode_example(np.asarray(mel, dtype=np.float32), genres.index(genre), track_id)
+                for mel, genre, track_id in zip(part["mel"], part["genre"], part["track_id"], strict=True)
+            )
+            summary = write_shards(examples, directory / split, config.num_shards, config.compression)
+            summaries[f"{collection}/{split}"] = summary.as_metadata()
+        context.log.info(f"{collection}: {len(mels)} clips in {len(genres)} genres written")
+    return dg.MaterializeResult(
+        metadata={
+            "shards": dg.MetadataValue.json(summaries),
+            "records": sum(summary["records"] for summary in summaries.values()),
+            "path": dg.MetadataValue.path(str(lake.domain_dir(DOMAIN) / "tfrecords")),
+        }
+    )
+
+
+class ClassicModelsConfig(dg.Config):
+    models: list[str] = Field(
+        default=["logistic_regression", "knn", "gaussian_nb", "svm"],
+        description="Which scikit-learn pipelines to tune on valid and refit on train+valid.",
+    )
+
+
+@dg.asset(group_name=DOMAIN, kinds={"sklearn"})
+def genre_classic_models(
+    context: dg.AssetExecutionContext,
+    config: ClassicModelsConfig,
+    lake: LakeResource,
+    audio_features: pd.DataFrame,
+) -> pd.DataFrame:
+    """scikit-learn genre classifiers per collection (log of the variance features, scaling, then logistic
+    regression, kNN, Gaussian naive Bayes or an RBF SVM): hyperparameters picked on the valid split,
+    refitted on train+valid, saved with joblib. One row per model with its path and choice."""
+    import joblib
+
+    from assets.audio.classic import tune_and_refit
+
+    rows = []
+    for collection, features in audio_features.groupby("collection", sort=True):
+        if not {"train", "valid"} <= set(features["split"]):
+            context.log.warning(f"{collection}: no train and valid tracks with features, skipped")
+            continue
+        for name in config.models:
+            fitted = tune_and_refit(name, features)
+            path = model_dir(lake, "genre_classic", str(collection)) / f"{name}.joblib"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            joblib.dump(fitted.pipeline, path)
+            context.log.info(f"{collection}/{name}: {fitted.params} valid accuracy {fitted.valid_accuracy:.3f}")
+            rows.append(
+                {
+                    "collection": collection,
+                    "model": name,
+                    "path": str(path),
+                    "hyperparameters": json.dumps(fitted.params),
+                    "valid_accuracy": fitted.valid_accuracy,
+                }
+            )
+    models = pd.DataFrame(rows, columns=["collection", "model", "path", "hyperparameters", "valid_accuracy"])
+    context.add_output_metadata(table_metadata(models, preview_rows=len(models)))
+    return models
+
+
+class CnnConfig(dg.Config):
+    filters: list[int] = Field(
+        default=[16, 32, 64], description="Filters of each conv block (3x3, batch norm, 2x2 max pool)."
+    )
+    dropout: float = Field(default=0.3, description="Dropout before the softmax layer.")
+    learning_rate: float = Field(default=1e-2, description="Adam learning rate (batch norm keeps 1e-2 stable).")
+    batch_size: int = Field(default=16, description="Clips per batch.")
+    max_epochs: int = Field(
+        default=20,
+        description="Upper bound on epochs; early stopping on valid loss ends sooner. The sample needs about 20; "
+        "raise it (e.g. 60) for thousands of full-length clips.",
+    )
+    patience: int = Field(
+        default=4, description="Epochs without a better valid loss before stopping (raise it for thousands of clips)."
+    )
+
+
+def training_fingerprint(config: CnnConfig, shards: Path, seed: int) -> str:
+    """Config, data (the shard manifests) and seed: a checkpoint is only resumed when all three match."""
+    import hashlib
+
+    manifests = [(shards / split / "_manifest.json").read_text() for split in SPLITS]
+    payload = json.dumps([config.model_dump(), manifests, (shards / "labels.json").read_text(), seed])
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def tensorboard_dir(context: dg.AssetExecutionContext, training: TrainingResource, collection: str) -> Path | None:
+    """The TensorBoard log folder, or None (logged) when the tensorboard package is not installed."""
+    if importlib.util.find_spec("tensorboard") is None:
+        context.log.info("tensorboard is not installed: training runs without TensorBoard logs")
+        return None
+    return training.tensorboard_dir(DOMAIN, f"genre_cnn_{collection}")
+
+
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, deps=[audio_tfrecords], **TRAINING_ASSET_ARGS)
+def genre_cnn_model(
+    context: dg.AssetExecutionContext,
+    config: CnnConfig,
+    lake: LakeResource,
+    training: TrainingResource,
+    mel_spectrograms: pd.DataFrame,
+) -> pd.DataFrame:
+    """A 2-D CNN on the log-mel TFRecords for each collection with at least 5 training clips per genre:
+    early stopping on valid loss, a checkpoint every epoch (a crashed run resumes), TensorBoard logs.
+    One row per trained collection with the saved `.keras` path."""
+    from assets.audio.cnn import CnnSettings, enough_training_clips, train_cnn
+
+    settings = CnnSettings(
+        tuple(config.filters),
+        config.dropout,
+        config.learning_rate,
+        config.batch_size,
+        config.max_epochs,
+        config.patience,
+    )
+    rows = []
+    for collection, mels in mel_spectrograms.groupby("collection", sort=True):
+        usable, reason = enough_training_clips(mels)
+        if not usable:
+            context.log.info(f"{collection}: CNN skipped ({reason})")
+            continue
+        shards = tfrecords_dir(lake.domain_dir(DOMAIN), str(collection))
+        directory = model_dir(lake, "genre_cnn", str(collection))
+        with training.strategy().scope():
+            model, summary = train_cnn(
+                shards,
+                settings,
+                training.seed,
+                directory / "checkpoints",
+                training_fingerprint(config, shards, training.seed),
+                tensorboard_dir(context, training, str(collection)),
+            )
+        save_keras_model(model, directory / "model.keras")
+        context.log.info(f"{collection}: CNN {summary}")
+        rows.append(
+            {
+                "collection": collection,
+                "path": str(directory / "model.keras"),
+                "hyperparameters": json.dumps(config.model_dump()),
+                **summary,
+            }
+        )
+    models = pd.DataFrame(
+        rows,
+        columns=[
+            "collection",
+            "path",
+            "hyperparameters",
+            "epochs_run",
+            "best_epoch",
+            "best_val_loss",
+            "stopped_early",
+            "resumed_from_epoch",
+            "train_seconds",
+        ],
+    )
+    context.add_output_metadata(
+        {**table_metadata(models), "config": dg.MetadataValue.json(config.model_dump()), "device": training.device_name}
+    )
+    return models

@@ -1,0 +1,104 @@
+"""The evaluation reports: `genre_reports` writes `reports/genre_<collection>.json` per collection."""
+
+import dagster as dg
+import pandas as pd
+
+from assets.audio.data_assets import shipped_tables
+from assets.audio.feature_table import feature_parity
+from assets.audio.spectrograms import tfrecords_dir
+from assets.common.champions import challenger_fields
+from assets.common.dagster_metadata import report_metadata
+from assets.common.reports import write_report
+from resources.lake import LakeResource
+from resources.training import TrainingResource
+
+DOMAIN = "audio"
+KNOWN_COLLECTIONS = ("fma", "gtzan")  # one `genre_<collection>` champion task each
+
+
+def challenger_report_fields(
+    lake: LakeResource, collection: str, features: pd.DataFrame, results: list, shards
+) -> dict:
+    """Register the model chosen on valid as the `genre_<collection>` candidate; score it and the champion."""
+    from assets.audio.champion import data_version, genre_task, register_candidate, score_version
+    from assets.audio.evaluation import best_model
+
+    best = best_model(results)
+    task_dir = lake.models_dir(DOMAIN) / genre_task(collection)
+    genres = sorted(features["genre"].unique())
+    if best.name == "cnn":
+        from assets.audio.spectrograms import read_labels
+
+        genres = read_labels(shards)["genres"]
+    candidate = register_candidate(
+        task_dir,
+        collection,
+        best.name,
+        best.path,
+        best.hyperparameters,
+        genres,
+        best.valid_accuracy,
+        data_version(features, shards),
+    )
+    test = features[features["split"] == "test"]
+    return challenger_fields(
+        task_dir, genre_task(collection), candidate, best.test, lambda version: score_version(version, test, shards)
+    )
+
+
+def remove_stale_report(lake: LakeResource, collection: str) -> int:
+    """Delete an earlier run's report of a collection that is absent now, so no check or leaderboard reads it."""
+    stale = list(lake.reports_dir(DOMAIN).glob(f"genre_{collection}.*"))
+    stale += list(lake.reports_dir(DOMAIN).glob(f"genre_{collection}_*.png"))
+    for path in stale:
+        path.unlink()
+    return len(stale)
+
+
+def parity_summary(features: pd.DataFrame, raw_gtzan_files: pd.DataFrame) -> dict | None:
+    shipped = shipped_tables(raw_gtzan_files).get("gtzan")
+    if shipped is None:
+        return None
+    parity = feature_parity(features, shipped)
+    return {"tracks": parity.tracks, "max_deviation_std": parity.max_deviation_std, "passed": parity.passed}
+
+
+@dg.asset(group_name=DOMAIN, kinds={"sklearn", "tensorflow"})
+def genre_reports(
+    context: dg.AssetExecutionContext,
+    lake: LakeResource,
+    training: TrainingResource,
+    audio_features: pd.DataFrame,
+    genre_classic_models: pd.DataFrame,
+    genre_cnn_model: pd.DataFrame,
+    raw_gtzan_files: pd.DataFrame,
+) -> dg.MaterializeResult:
+    """Genre reports `genre_fma.json` and `genre_gtzan.json` (one per collection present): test accuracy and
+    macro F1 of every model, the best (by valid accuracy) against the majority-class baseline, a confusion
+    matrix and a per-genre table; GTZAN adds random 5-fold CV accuracy and the feature-parity result."""
+    from assets.audio.evaluation import build_report, score_classic_models, score_cnn
+
+    metadata = {}
+    reported = set()
+    for collection, features in audio_features.groupby("collection", sort=True):
+        models = genre_classic_models[genre_classic_models["collection"] == collection]
+        cnns = genre_cnn_model[genre_cnn_model["collection"] == collection]
+        if (models.empty and cnns.empty) or not (features["split"] == "test").any():
+            context.log.info(f"{collection}: no trained models or no test tracks, no report")
+            continue
+        results = score_classic_models(models, features)
+        for row in cnns.itertuples(index=False):
+            results.append(score_cnn(row, tfrecords_dir(lake.domain_dir(DOMAIN), str(collection))))
+        parity = parity_summary(features, raw_gtzan_files) if collection == "gtzan" else None
+        report, plots, notes = build_report(str(collection), features, results, training.seed, parity)
+        shards = tfrecords_dir(lake.domain_dir(DOMAIN), str(collection))
+        report.extra.update(challenger_report_fields(lake, str(collection), features, results, shards))
+        reported.add(str(collection))
+        paths = write_report(lake.reports_dir(DOMAIN), f"genre_{collection}", report, plots, notes_markdown=notes)
+        for key, value in report_metadata(report, paths, plots).items():
+            metadata[f"{collection}_{key}"] = value
+        context.log.info(f"{collection}: best {report.model['name']} {report.metrics}, baselines {report.baselines}")
+    for collection in sorted(set(KNOWN_COLLECTIONS) - reported):
+        removed = remove_stale_report(lake, collection)
+        context.log.info(f"{collection}: absent this run, no genre_{collection} report ({removed} stale files removed)")
+    return dg.MaterializeResult(metadata=metadata)
