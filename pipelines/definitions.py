@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.audio.definitions import CHAMPION_TASKS as AUDIO_CHAMPION_TASKS
 from assets.audio.definitions import defs as audio_defs
+from assets.common.leaderboard import build_leaderboard_asset
 from assets.lyrics.definitions import defs as lyrics_defs
+from assets.midi.definitions import CHAMPION_TASKS as MIDI_CHAMPION_TASKS
 from assets.midi.definitions import defs as midi_defs
 from assets.setlists.definitions import defs as setlists_defs
+from assets.trends.definitions import CHAMPION_TASKS as TRENDS_CHAMPION_TASKS
 from assets.trends.definitions import defs as trends_defs
 from pipelines.jobs import JOBS
 from pipelines.schedules import SCHEDULES
@@ -21,6 +25,7 @@ defs = dg.Definitions.merge(
     audio_defs,
     trends_defs,
     dg.Definitions(
+        assets=[build_leaderboard_asset([*MIDI_CHAMPION_TASKS, *AUDIO_CHAMPION_TASKS, *TRENDS_CHAMPION_TASKS])],
         jobs=JOBS,
         schedules=SCHEDULES,
         sensors=SENSORS,
