@@ -45,7 +45,7 @@ WORKER_QUEUES = {"cpu": "dagster", "gpu": "dagster,gpu"}
 # cores, and several times that on a machine shared with other trainings.
 RUN_TIMEOUT = 900
 # The sample-sized settings the README's materialization uses (the defaults are sized for real data).
-SAMPLE_CONFIG = ["-c", str(REPOSITORY / "pipelines" / "sample_config" / f"{GROUP}.yaml")]
+SAMPLE_CONFIG = ["-c", str(REPOSITORY / "pipelines" / "sample_run_config.yaml")]
 
 
 @dataclass
