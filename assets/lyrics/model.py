@@ -17,7 +17,6 @@ from typing import Any
 
 from assets.common.tfrecords import read_dataset, read_manifest
 from assets.common.training import TrainingOutcome, fit_resumable
-from assets.lyrics.event_logs import epoch_scalars_callback
 from assets.lyrics.vocabulary import Vocabulary
 from assets.lyrics.windows import window_parser
 
@@ -173,10 +172,8 @@ def train_char_lm(
         checkpoint_dir=Path(output_dir) / "checkpoints",
         fingerprint=fingerprint,
         patience=patience,
-        extra_callbacks=[
-            _state_reset_callback(),
-            *([epoch_scalars_callback(tensorboard_dir)] if tensorboard_dir else []),
-        ],
+        tensorboard_dir=tensorboard_dir,
+        extra_callbacks=[_state_reset_callback()],
     )
     save_char_lm(model, vocabulary, output_dir)
     return TrainedModel(model, outcome, time.perf_counter() - started)

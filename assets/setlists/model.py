@@ -155,7 +155,6 @@ def train_model(
 ) -> TrainedModel:
     """Fit with per-epoch checkpoints and early stopping on validation loss; best weights are kept."""
     from assets.common.training import fit_resumable
-    from assets.setlists.event_log import scalar_event_callback
 
     started = time.perf_counter()
     model, outcome = fit_resumable(
@@ -166,7 +165,7 @@ def train_model(
         checkpoint_dir=checkpoint_dir,
         fingerprint=fingerprint,
         patience=settings.patience,
-        extra_callbacks=[scalar_event_callback(tensorboard_dir)] if tensorboard_dir is not None else None,
+        tensorboard_dir=tensorboard_dir,
     )
     return TrainedModel(
         model,

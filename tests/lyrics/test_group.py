@@ -91,7 +91,7 @@ def test_models_are_saved_with_checkpoints_and_tensorboard_logs(materialized: Ma
     for task in ("char_lm", "artist_char_lm"):
         folder = model_dir(materialized.lake / "models", task)
         assert (folder / "model.keras").exists() and (folder / "checkpoints" / "state.json").exists()
-        assert list((materialized.lake / "tensorboard" / task).glob("events.out.tfevents.*"))
+        assert list((materialized.lake / "tensorboard" / task).rglob("events.out.tfevents.*"))
     assert materialized.metadata("char_lm_model")["epochs_run"] >= 1
 
 
