@@ -6,6 +6,7 @@ Worker start-up is measured apart: a deployment starts workers once, not per run
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -15,6 +16,8 @@ from pathlib import Path
 from tests.operations.processes import BIN, REPOSITORY, base_environment, free_port, running, wait_until
 
 Row = tuple[str, float, str]
+SAMPLE_RUN_CONFIG = "pipelines/sample_run_config.yaml"  # the README's and CI's materialization settings
+PLACEMENT_FILE = REPOSITORY / "bench" / "results" / "celery_placement.json"  # step -> worker of the last run
 WORKERS = {"cpu": "dagster", "gpu": "dagster,gpu"}
 
 
@@ -22,7 +25,7 @@ def _materialize(environment: dict[str, str], log: Path) -> float:
     started = time.perf_counter()
     with open(log, "wb") as output:
         subprocess.run(
-            [str(BIN / "dagster"), "asset", "materialize", "--select", "*", "-m", "pipelines"],
+            [str(BIN / "dagster"), "asset", "materialize", "--select", "*", "-m", "pipelines", "-c", SAMPLE_RUN_CONFIG],
             cwd=REPOSITORY,
             env=environment,
             stdout=output,
@@ -94,4 +97,31 @@ def measure(scratch: Path) -> list[Row]:
         rows.append(
             ("materialize '*', Celery executor, two workers", _materialize(celery, scratch / "celery.log"), "s")
         )
+    placement = step_workers(Path(celery["DAGSTER_HOME"]))
+    PLACEMENT_FILE.write_text(json.dumps(placement, indent=2, sort_keys=True) + "\n")
+    for name, queues in WORKERS.items():
+        steps = sum(worker.split("@")[0] == name for worker in placement.values())
+        rows.append((f"steps run by worker {name} (queues {queues})", float(steps), "steps"))
     return rows
+
+
+def step_workers(dagster_home: Path) -> dict[str, str]:
+    """Step key -> Celery worker (name@host) of the latest run, from the engine events of the instance."""
+    import dagster as dg
+
+    previous = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            run = instance.get_runs(limit=1)[0]
+            workers = {}
+            for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+                worker = entry.dagster_event.engine_event_data.metadata.get("Celery worker")
+                if worker is not None:
+                    workers[entry.dagster_event.step_key] = str(worker.value)
+            return workers
+    finally:
+        if previous is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = previous
