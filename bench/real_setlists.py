@@ -1,10 +1,11 @@
 """The setlists pipeline on the real phish.net data: test metrics vs baselines and the issue's bar.
 
-    nice -n 10 /work/venv/bin/python bench/real_setlists.py [--raw-root /work/shared/data/real] [--max-epochs N]
+    nice -n 10 /work/venv/bin/python bench/real_setlists.py [--raw-root DIR] [--max-epochs N] [--seed N]
 
 Materializes the whole `setlists` group in process with the default configuration (only `max_epochs`
 can be capped, for a slow shared CPU), reading the real files in place (ENCORE_RAW_ROOT, nothing
-copied) into a scratch Encore home, prints a metrics table and writes `bench/results/real_setlists.json`.
+copied) into a scratch Encore home, prints a metrics table and writes `bench/results/real_setlists.json`
+(`real_setlists_seed<N>.json` with `--seed N`; the default is the training resource's seed).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ BAR = {"top1_accuracy": 0.19, "top1_song_accuracy": 0.05}
 BEAT_BASELINES_ON = ("top1_accuracy", "top5_accuracy", "top1_song_accuracy")
 
 
-def run(raw_root: Path, home: Path, max_epochs: int | None, random_split: bool) -> dict:
+def run(raw_root: Path, home: Path, max_epochs: int | None, random_split: bool, seed: int | None) -> dict:
     import dagster as dg
 
     from assets.setlists.definitions import SETLISTS_ASSETS, SETLISTS_CHECKS
@@ -32,6 +33,7 @@ def run(raw_root: Path, home: Path, max_epochs: int | None, random_split: bool) 
     ops: dict = {"next_song_report": {"config": {"random_split": random_split}}}
     if max_epochs is not None:
         ops["next_song_model"] = {"config": {"max_epochs": max_epochs}}
+    training = TrainingResource(home=str(home), device="cpu", **({} if seed is None else {"seed": seed}))
     started = time.perf_counter()
     result = dg.materialize(
         [*SETLISTS_ASSETS, *SETLISTS_CHECKS],
@@ -39,7 +41,7 @@ def run(raw_root: Path, home: Path, max_epochs: int | None, random_split: bool) 
             "io_manager": ParquetIOManager(home=str(home)),
             "lake": LakeResource(home=str(home)),
             "raw_data": RawDataResource(root=str(raw_root), home=str(home)),
-            "training": TrainingResource(home=str(home), device="cpu"),
+            "training": training,
         },
         run_config={"ops": ops},
     )
@@ -52,6 +54,7 @@ def run(raw_root: Path, home: Path, max_epochs: int | None, random_split: bool) 
     return {
         "wall_seconds": round(time.perf_counter() - started, 1),
         "max_epochs_cap": max_epochs,
+        "seed": training.seed,
         "clean": {name: clean[name].value for name in ("shows", "duplicates_removed", "quarantined_records")},
         "nearest_songs": embeddings["nearest_songs"].value,
         "report": report,
@@ -77,10 +80,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--raw-root", type=Path, default=Path("/work/shared/data/real"))
     parser.add_argument("--max-epochs", type=int, default=None, help="cap on epochs (default: the config's)")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="training seed (default: the resource's; N -> _seedN.json)"
+    )
     parser.add_argument("--no-random-split", action="store_true", help="skip the random-split comparison")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="setlists_real_") as scratch:
-        outcome = run(arguments.raw_root, Path(scratch), arguments.max_epochs, not arguments.no_random_split)
+        outcome = run(
+            arguments.raw_root, Path(scratch), arguments.max_epochs, not arguments.no_random_split, arguments.seed
+        )
     report = outcome["report"]
     outcome["bar"] = {
         **{f"{name}>={threshold}": report["metrics"][name] >= threshold for name, threshold in BAR.items()},
@@ -92,7 +100,8 @@ def main() -> None:
         },
     }
     print_table(outcome)
-    output = REPOSITORY / "bench" / "results" / "real_setlists.json"
+    suffix = "" if arguments.seed is None else f"_seed{arguments.seed}"
+    output = REPOSITORY / "bench" / "results" / f"real_setlists{suffix}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(outcome, indent=2, default=str) + "\n")
 

@@ -99,7 +99,7 @@ def shard_files(directory: Path) -> list[str]:
 
 
 def read_dataset(
-    directory: Path,
+    directory: Path | Sequence[Path],
     parse: Callable[[Any], Any],
     batch_size: int,
     *,
@@ -108,12 +108,17 @@ def read_dataset(
     cache: bool = True,
     drop_remainder: bool = False,
 ) -> Any:
-    """A batched ``tf.data`` pipeline over one shard folder: interleaved reads, parallel parse, prefetch."""
+    """A batched ``tf.data`` pipeline over one shard folder (or several, read as one): interleaved reads,
+    parallel parse, prefetch."""
     import tensorflow as tf
 
-    manifest = read_manifest(directory)
-    compression = manifest["compression"] or None
-    files = shard_files(directory)
+    directories = [Path(directory)] if isinstance(directory, str | Path) else [Path(one) for one in directory]
+    manifests = [read_manifest(one) for one in directories]
+    compressions = {one["compression"] for one in manifests}
+    if len(compressions) != 1:
+        raise ValueError(f"shard folders {[str(one) for one in directories]} mix compressions {sorted(compressions)}")
+    compression = compressions.pop() or None
+    files = [file for one in directories for file in shard_files(one)]
     dataset = tf.data.Dataset.from_tensor_slices(files).interleave(
         lambda path: tf.data.TFRecordDataset(path, compression_type=compression),
         cycle_length=min(len(files), 8),
@@ -122,7 +127,7 @@ def read_dataset(
     )
     # Interleaving loses the record count; without it Keras 3 averages an extra empty step into
     # evaluate() and under-reports the loss by n/(n+1). The manifest knows the count.
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(manifest["records"]))
+    dataset = dataset.apply(tf.data.experimental.assert_cardinality(sum(one["records"] for one in manifests)))
     dataset = dataset.map(parse, num_parallel_calls=tf.data.AUTOTUNE)
     if cache:
         dataset = dataset.cache()

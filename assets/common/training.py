@@ -38,7 +38,7 @@ def _checkpoint_callback_class() -> type:
     class ResumableCheckpoint(keras.callbacks.Callback):
         """Saves the full model every epoch and the best weights, with early-stopping state beside them."""
 
-        def __init__(self, directory: Path, fingerprint: str, monitor: str, patience: int, state: dict) -> None:
+        def __init__(self, directory: Path, fingerprint: str, monitor: str | None, patience: int, state: dict) -> None:
             super().__init__()
             self.directory = directory
             self.fingerprint = fingerprint
@@ -49,9 +49,10 @@ def _checkpoint_callback_class() -> type:
 
         def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
             logs = logs or {}
-            if self.monitor not in logs:
+            if self.monitor is not None and self.monitor not in logs:
                 raise ValueError(f"monitor {self.monitor!r} not in the epoch logs {sorted(logs)}")
-            value = float(logs[self.monitor])
+            # monitor=None: a fixed number of epochs, so every epoch is "the best so far" and the last is kept.
+            value = -float(epoch + 1) if self.monitor is None else float(logs[self.monitor])
             history = self.state.setdefault("history", {})
             for name, logged in logs.items():
                 history.setdefault(name, []).append(float(logged))
@@ -86,13 +87,13 @@ def load_resume_state(checkpoint_dir: Path, fingerprint: str) -> dict | None:
 def fit_resumable(
     model: Any,
     train_data: Any,
-    validation_data: Any,
+    validation_data: Any | None,
     *,
     epochs: int,
     checkpoint_dir: Path,
     fingerprint: str,
     patience: int = 3,
-    monitor: str = "val_loss",
+    monitor: str | None = "val_loss",
     tensorboard_dir: Path | None = None,
     extra_callbacks: list[Any] | None = None,
     custom_objects: dict[str, Any] | None = None,
@@ -100,7 +101,9 @@ def fit_resumable(
 ) -> tuple[Any, TrainingOutcome]:
     """Train ``model`` (or resume its checkpoint), stop early on ``monitor``, return the best-weights model.
 
-    The returned model may be a different object from ``model`` when training resumed from disk.
+    ``monitor=None`` trains exactly ``epochs`` epochs and keeps the last weights (a refit on all the data
+    for an epoch count chosen earlier; ``validation_data`` may then be None). The returned model may be a
+    different object from ``model`` when training resumed from disk.
     """
     import keras
 

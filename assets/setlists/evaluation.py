@@ -1,11 +1,14 @@
 """Training and scoring one configuration end to end: used by the report, the random split and the sweep.
 
-The test score of a model is taken after the recent-song penalty tuned on the validation split (the
-strength that gives the best validation top-1; 0 when it does not help).
+A configuration is fitted in three steps: early stopping on valid picks the epoch count, the recent-song
+penalty is tuned on valid (the strength with the best validation top-1; 0 when it does not help), then a
+fresh model is refitted on train+valid for that many epochs (unless the settings turn the refit off).
+The test score applies the penalty chosen on valid.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,14 @@ import pandas as pd
 
 from assets.setlists.embeddings import embedding_matrix, train_word2vec, training_sentences, vectors_frame
 from assets.setlists.metrics import penalize_recent, score, tune_recent_penalty
-from assets.setlists.model import NextSongSettings, build_model, predict_probabilities, train_model
+from assets.setlists.model import (
+    NextSongSettings,
+    TrainedModel,
+    build_model,
+    predict_probabilities,
+    refit_model,
+    train_model,
+)
 from assets.setlists.records import windows_dataset
 from assets.setlists.rotation import compute_rotation, recent_plays, rotation_matrix, rows_of_shows
 from assets.setlists.sequences import Windows, make_windows, random_split_shows, resplit
@@ -52,30 +62,80 @@ def recent_for(windows: Windows, rotation: tuple[np.ndarray, np.ndarray]) -> np.
     return recent_plays(array, rows_of_shows(shows, windows.show_number))
 
 
-def score_with_penalty(
+@dataclass
+class FittedNextSong:
+    """A model fitted the report's way, and what was chosen on the validation split along the way."""
+
+    model: Any
+    selection: TrainedModel  # the early-stopped run on train; its best epoch sets the refit's length
+    refit: TrainedModel | None  # the fresh fit on train+valid, when the settings ask for one
+    penalty: float
+    penalty_table: pd.DataFrame
+
+
+def tune_penalty(
+    model: Any, settings: NextSongSettings, valid: Windows, rotation: tuple[np.ndarray, np.ndarray],
+    sequences: pd.DataFrame,
+) -> tuple[float, pd.DataFrame]:  # fmt: skip
+    """The recent-song penalty with the best validation top-1 (0 when it does not help), and the grid."""
+    probabilities = predict_probabilities(model, windows_dataset(valid, 512, rotation), settings)
+    return tune_recent_penalty(
+        probabilities, recent_for(valid, rotation), valid.target, is_song_target(valid, sequences), PENALTY_GRID
+    )
+
+
+def fit_next_song(
+    build: Callable[[], Any],
+    data: dict[str, Any],
+    valid: Windows,
+    rotation: tuple[np.ndarray, np.ndarray],
+    sequences: pd.DataFrame,
+    settings: NextSongSettings,
+    *,
+    checkpoint_dir: Path,
+    fingerprint: str,
+    tensorboard_dir: Path | None,
+) -> FittedNextSong:
+    """Early-stop on valid, tune the penalty on valid, then (optionally) refit on train+valid.
+
+    `build` returns a fresh compiled model; `data` holds the batched `train`, `valid` and `train_and_valid`
+    datasets. Valid chooses the epoch count and the penalty before the refit sees it, so neither is tuned
+    on data the final model was trained on.
+    """
+    selection = train_model(
+        build(), data["train"], data["valid"], settings, checkpoint_dir=checkpoint_dir / "early_stopping",
+        fingerprint=fingerprint, tensorboard_dir=tensorboard_dir and tensorboard_dir / "early_stopping",
+    )  # fmt: skip
+    penalty, table = tune_penalty(selection.model, settings, valid, rotation, sequences)
+    if not settings.refit_on_train_and_valid:
+        return FittedNextSong(selection.model, selection, None, penalty, table)
+    epochs = max(selection.best_epoch, 1)
+    refit = refit_model(
+        build(), data["train_and_valid"], settings, epochs, checkpoint_dir=checkpoint_dir / "refit",
+        fingerprint=f"{fingerprint}-refit-{epochs}",
+        tensorboard_dir=tensorboard_dir and tensorboard_dir / "refit",
+    )  # fmt: skip
+    return FittedNextSong(refit.model, selection, refit, penalty, table)
+
+
+def score_test(
     model: Any,
     settings: NextSongSettings,
-    valid: Windows,
     test: Windows,
     rotation: tuple[np.ndarray, np.ndarray],
     sequences: pd.DataFrame,
+    penalty: float,
+    penalty_table: pd.DataFrame,
 ) -> SplitScore:
-    """Predict valid and test, tune the recent-song penalty on valid, score test with it."""
-    probabilities = {
-        name: predict_probabilities(model, windows_dataset(windows, 512, rotation), settings)
-        for name, windows in (("valid", valid), ("test", test))
-    }
-    valid_songs = is_song_target(valid, sequences)
+    """Score the test windows with a penalty chosen earlier on valid (never on test)."""
+    probabilities = predict_probabilities(model, windows_dataset(test, 512, rotation), settings)
     test_songs = is_song_target(test, sequences)
-    strength, table = tune_recent_penalty(
-        probabilities["valid"], recent_for(valid, rotation), valid.target, valid_songs, PENALTY_GRID
-    )
-    adjusted = penalize_recent(probabilities["test"], recent_for(test, rotation), strength)
+    adjusted = penalize_recent(probabilities, recent_for(test, rotation), penalty)
     return SplitScore(
         metrics=score(adjusted, test.target, test_songs),
-        raw_metrics=score(probabilities["test"], test.target, test_songs),
-        penalty=strength,
-        penalty_table=table,
+        raw_metrics=score(probabilities, test.target, test_songs),
+        penalty=penalty,
+        penalty_table=penalty_table,
         probabilities=adjusted,
     )
 
@@ -91,20 +151,24 @@ def train_and_score(
     fingerprint: str,
     seed: int,
 ) -> tuple[SplitScore, int]:
-    """Train one configuration on in-memory windows of `sequences` and score it; returns (score, epochs)."""
+    """Fit one configuration on in-memory windows of `sequences` and score it; returns (score, epochs)."""
     windows = {split: make_windows(sequences, settings.seq_len, split) for split in ("train", "valid", "test")}
-    model = build_model(len(vocabulary), settings, embeddings if settings.embedding_init == "word2vec" else None)
-    trained = train_model(
-        model,
-        windows_dataset(windows["train"], settings.batch_size, rotation, shuffle=True, seed=seed),
-        windows_dataset(windows["valid"], 512, rotation),
-        settings,
-        checkpoint_dir=work_dir,
-        fingerprint=fingerprint,
+    train_and_valid = make_windows(sequences.assign(split=sequences["split"].replace("valid", "train")),
+                                   settings.seq_len, "train")  # fmt: skip
+    initial = embeddings if settings.embedding_init == "word2vec" else None
+    fitted = fit_next_song(
+        lambda: build_model(len(vocabulary), settings, initial),
+        {
+            "train": windows_dataset(windows["train"], settings.batch_size, rotation, shuffle=True, seed=seed),
+            "valid": windows_dataset(windows["valid"], 512, rotation),
+            "train_and_valid": windows_dataset(train_and_valid, settings.batch_size, rotation, shuffle=True, seed=seed),
+        },
+        windows["valid"], rotation, sequences, settings, checkpoint_dir=work_dir, fingerprint=fingerprint,
         tensorboard_dir=None,
-    )
-    result = score_with_penalty(trained.model, settings, windows["valid"], windows["test"], rotation, sequences)
-    return result, trained.epochs_run
+    )  # fmt: skip
+    result = score_test(fitted.model, settings, windows["test"], rotation, sequences, fitted.penalty,
+                        fitted.penalty_table)  # fmt: skip
+    return result, fitted.selection.epochs_run
 
 
 def random_split_score(

@@ -14,6 +14,8 @@ from assets.setlists.model import NextSongSettings
 from assets.setlists.rotation import FEATURE_NAMES
 from resources import LakeResource, TrainingResource
 
+JSON_FIELDS = ("hyperparameters", "history", "recent_penalty_on_valid")  # nested fields of the model row
+
 
 class NextSongModelConfig(dg.Config):
     seq_len: int = Field(default=50, description="Tokens of context the LSTM reads (at most the TFRecords').")
@@ -30,6 +32,11 @@ class NextSongModelConfig(dg.Config):
     batch_size: int = Field(default=128, description="Examples per batch.")
     max_epochs: int = Field(default=15, description="Upper bound; early stopping on validation loss ends sooner.")
     patience: int = Field(default=3, description="Epochs without a better validation loss before stopping.")
+    refit_on_train_and_valid: bool = Field(
+        default=True,
+        description="After early stopping, fit a fresh model on train+valid for the best epoch count (the final "
+        "model); False keeps the early-stopped model trained on train only.",
+    )
     rotation_features: list[str] = Field(
         default=list(NextSongSettings().rotation_features),
         description=f"Rotation features the model reads, from {FEATURE_NAMES}.",
@@ -46,22 +53,28 @@ def next_song_model(
     song_embeddings: pd.DataFrame,
     song_rotation: pd.DataFrame,
     song_vocabulary: pd.DataFrame,
+    song_sequences: pd.DataFrame,
     lake: LakeResource,
     training: TrainingResource,
     config: NextSongModelConfig,
 ) -> dg.Output[pd.DataFrame]:
     """An LSTM that reads the last `seq_len` tokens (and the segue marks between them) and predicts the
     next song or marker; the current show's rotation features are added to its logits through learned
-    weights. Embeddings start from song_embeddings. Early stopping on validation loss keeps the best
-    epoch (no refit on train+valid: valid also tunes the report's recent-song penalty)."""
+    weights. Embeddings start from song_embeddings. Early stopping on validation loss picks the epoch
+    count and the recent-song penalty is tuned on valid; then a fresh model is refitted on train+valid
+    for that many epochs and is the model saved (set `refit_on_train_and_valid: false` to keep the
+    early-stopped one)."""
     from assets.setlists.training_run import train_next_song
 
     run = train_next_song(
-        setlist_tfrecords, song_embeddings, song_rotation, song_vocabulary, lake, training, config.settings()
+        setlist_tfrecords, song_embeddings, song_rotation, song_vocabulary, song_sequences, lake, training,
+        config.settings(),
+    )  # fmt: skip
+    context.log.info(
+        f"early stopping: {run['epochs_run']} epochs, best {run['best_epoch']}; refit on train+valid: "
+        f"{run['refit_epochs']} epochs; recent-song penalty {run['recent_song_penalty']} ({run['train_seconds']:.0f} s)"
     )
-    context.log.info(f"trained {run['epochs_run']} epochs, best {run['best_epoch']} ({run['train_seconds']:.0f} s)")
-    row = pd.DataFrame([{**run, "hyperparameters": json.dumps(run["hyperparameters"]),
-                         "history": json.dumps(run["history"])}])  # fmt: skip
+    row = pd.DataFrame([{**run, **{name: json.dumps(run[name]) for name in JSON_FIELDS}}])
     return dg.Output(
         row,
         metadata={
@@ -69,6 +82,8 @@ def next_song_model(
             "epochs_run": run["epochs_run"],
             "best_epoch": run["best_epoch"],
             "best_val_loss": run["best_val_loss"],
+            "refit_epochs": run["refit_epochs"],
+            "recent_song_penalty": run["recent_song_penalty"],
             "train_seconds": run["train_seconds"],
             "tensorboard": dg.MetadataValue.path(run["tensorboard_dir"]),
             "hyperparameters": dg.MetadataValue.json(run["hyperparameters"]),

@@ -7,7 +7,7 @@ token id), `show_number` (the target's show, to look up that show's rotation fea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ def feature_spec(seq_len: int) -> dict[str, Any]:
 
 
 def next_song_dataset(
-    directory: Path,
+    directory: Path | Sequence[Path],
     seq_len: int,
     batch_size: int,
     rotation: tuple[np.ndarray, np.ndarray],
@@ -58,7 +58,7 @@ def next_song_dataset(
     shuffle: bool = False,
     seed: int = 0,
 ) -> Any:
-    """Batches of ({context, marks, rotation}, target) read from one split's shards.
+    """Batches of ({context, marks, rotation}, target) read from one split's shards (or several splits').
 
     `rotation` is (show numbers, [shows, vocabulary, features] array); each example gets its show's row.
     """

@@ -13,9 +13,9 @@ import pandas as pd
 
 from assets.setlists import paths
 from assets.setlists.embeddings import embedding_matrix
-from assets.setlists.evaluation import Word2VecSettings, random_split_score, score_with_penalty
+from assets.setlists.evaluation import Word2VecSettings, fit_next_song, random_split_score, score_test
 from assets.setlists.generate import generate_tokens, next_show_rotation, setlist_frame, setlist_text
-from assets.setlists.model import NextSongSettings, build_model, save_model, train_model
+from assets.setlists.model import NextSongSettings, build_model, save_model
 from assets.setlists.records import next_song_dataset, read_windows
 from assets.setlists.report import NextSongEvaluation, build_report
 from assets.setlists.rotation import rotation_matrix
@@ -32,35 +32,37 @@ def train_next_song(
     embeddings: pd.DataFrame,
     rotation_table: pd.DataFrame,
     vocabulary: pd.DataFrame,
+    sequences: pd.DataFrame,
     lake: Any,
     training: Any,
     settings: NextSongSettings,
 ) -> dict[str, Any]:
-    """Train on the TFRecord shards, save `<models>/next_song/next_song.keras`, return a summary row."""
+    """Fit on the TFRecord shards (see `fit_next_song`), save `<models>/next_song/next_song.keras`, return
+    a summary row that also carries the recent-song penalty chosen on valid."""
     stored_seq_len = int(tfrecords["seq_len"].iloc[0])
     settings.validate(stored_seq_len)
     rotation = rotation_matrix(rotation_table, len(vocabulary))
     weights = None
     if settings.embedding_init == "word2vec":
         weights = embedding_matrix(embeddings, len(vocabulary), settings.embedding_dim, training.seed)
-    with training.strategy().scope():
-        model = build_model(len(vocabulary), settings, weights)
-    datasets = {
-        split: next_song_dataset(
-            paths.tfrecords_dir(lake, split),
-            stored_seq_len,
-            settings.batch_size if split == "train" else 512,
-            rotation,
-            shuffle=split == "train",
-            seed=training.seed,
-        )
-        for split in ("train", "valid")
-    }
+
+    def build() -> Any:
+        with training.strategy().scope():
+            return build_model(len(vocabulary), settings, weights)
+
+    def dataset(splits: list[str], shuffle: bool) -> Any:
+        directories = [paths.tfrecords_dir(lake, split) for split in splits]
+        batch_size = settings.batch_size if shuffle else 512
+        return next_song_dataset(directories, stored_seq_len, batch_size, rotation, shuffle=shuffle, seed=training.seed)
+
     tensorboard_dir = training.tensorboard_dir(paths.DOMAIN, TASK)
-    trained = train_model(
-        model,
-        datasets["train"],
-        datasets["valid"],
+    fitted = fit_next_song(
+        build,
+        {"train": dataset(["train"], True), "valid": dataset(["valid"], False),
+         "train_and_valid": dataset(["train", "valid"], True)},
+        read_windows(paths.tfrecords_dir(lake, "valid"), stored_seq_len),
+        rotation,
+        sequences,
         settings,
         checkpoint_dir=paths.checkpoint_dir(lake, TASK),
         fingerprint=fingerprint(
@@ -71,28 +73,35 @@ def train_next_song(
             training.seed,
         ),
         tensorboard_dir=tensorboard_dir,
-    )
-    model_path = save_model(trained.model, paths.model_dir(lake, TASK) / f"{TASK}.keras")
+    )  # fmt: skip
+    model_path = save_model(fitted.model, paths.model_dir(lake, TASK) / f"{TASK}.keras")
+    selection, refit = fitted.selection, fitted.refit
     return {
         "model_path": str(model_path),
         "stored_seq_len": stored_seq_len,
         "hyperparameters": settings.as_dict(),
-        "epochs_run": trained.epochs_run,
-        "best_epoch": trained.best_epoch,
-        "best_val_loss": trained.best_val_loss,
-        "train_seconds": round(trained.train_seconds, 1),
-        "history": trained.history,
+        "epochs_run": selection.epochs_run,
+        "best_epoch": selection.best_epoch,
+        "best_val_loss": selection.best_val_loss,
+        "refit_epochs": refit.epochs_run if refit is not None else 0,
+        "train_seconds": round(selection.train_seconds + (refit.train_seconds if refit is not None else 0.0), 1),
+        "history": selection.history,
+        "recent_song_penalty": fitted.penalty,
+        "recent_penalty_on_valid": fitted.penalty_table.to_dict("records"),
         "seed": training.seed,
         "tensorboard_dir": str(tensorboard_dir),
     }
 
 
+def _json(value: Any) -> Any:
+    """A field of the model row: JSON text when it came back from parquet, the object itself in process."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _load(model_row: dict[str, Any]) -> tuple[Any, NextSongSettings]:
     import keras
 
-    hyperparameters = model_row["hyperparameters"]
-    if isinstance(hyperparameters, str):
-        hyperparameters = json.loads(hyperparameters)
+    hyperparameters = _json(model_row["hyperparameters"])
     hyperparameters["rotation_features"] = tuple(hyperparameters["rotation_features"])
     return keras.models.load_model(model_row["model_path"]), NextSongSettings(**hyperparameters)
 
@@ -107,12 +116,16 @@ def evaluate_next_song(
     training: Any,
     random_split_seed: int | None,
 ) -> NextSongEvaluation:
-    """Score the saved model on the test shards (penalty tuned on valid), the baselines and a random split."""
+    """Score the saved model on the test shards (with the penalty its training chose on valid), the
+    baselines, and the same configuration on a random split."""
     model, settings = _load(model_row)
     stored_seq_len = int(model_row["stored_seq_len"])
     rotation = rotation_matrix(rotation_table, len(vocabulary))
-    windows = {split: read_windows(paths.tfrecords_dir(lake, split), stored_seq_len) for split in ("valid", "test")}
-    model_score = score_with_penalty(model, settings, windows["valid"], windows["test"], rotation, sequences)
+    test = read_windows(paths.tfrecords_dir(lake, "test"), stored_seq_len)
+    model_score = score_test(
+        model, settings, test, rotation, sequences, float(model_row["recent_song_penalty"]),
+        pd.DataFrame(_json(model_row["recent_penalty_on_valid"])),
+    )  # fmt: skip
     random_split = None
     if random_split_seed is not None:
         random_split = random_split_score(
@@ -129,10 +142,8 @@ def evaluate_next_song(
             work_dir=paths.checkpoint_dir(lake, f"{TASK}_random_split"),
             fingerprint=fingerprint(settings.as_dict(), len(sequences), random_split_seed, training.seed),
         )
-    history = model_row["history"]
-    row = {**model_row, "hyperparameters": settings.as_dict(),
-           "history": json.loads(history) if isinstance(history, str) else history}  # fmt: skip
-    return build_report(model_score, windows["test"], sequences, vocabulary, row, random_split)
+    row = {**model_row, "hyperparameters": settings.as_dict(), "history": _json(model_row["history"])}
+    return build_report(model_score, test, sequences, vocabulary, row, random_split)
 
 
 def generate_next_setlist(

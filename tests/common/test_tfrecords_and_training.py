@@ -39,6 +39,15 @@ def test_the_dataset_knows_its_length_so_keras_evaluates_exactly(tmp_path: Path)
     assert model.evaluate(dataset.map(lambda x, y: (x, keras.ops.cast(y, "float32"))), verbose=0) == 1.0
 
 
+def test_several_folders_read_as_one_dataset(tmp_path: Path) -> None:
+    for split, numbers in (("train", range(0, 7)), ("valid", range(7, 10))):
+        examples = [make_example({"x": int64_feature([i, i, i]), "y": int64_feature([1])}) for i in numbers]
+        write_shards(examples, tmp_path / split, num_shards=2)
+    dataset = read_dataset([tmp_path / "train", tmp_path / "valid"], _parse, batch_size=4, shuffle_buffer=10)
+    assert int(dataset.cardinality()) == 3
+    assert sorted(int(x[0]) for batch_x, _ in dataset for x in batch_x.numpy()) == list(range(10))
+
+
 def test_a_folder_without_manifest_is_not_read(tmp_path: Path) -> None:
     (tmp_path / "partial").mkdir()
     (tmp_path / "partial" / "part-00000-of-00001.tfrecord").write_bytes(b"")
@@ -105,6 +114,17 @@ def test_early_stopping_restores_the_best_weights(tmp_path: Path) -> None:
     )
     assert outcome.stopped_early
     assert outcome.best_monitor_value == min(outcome.history["val_loss"])
+
+
+def test_without_a_monitor_every_epoch_runs_and_the_last_weights_are_kept(tmp_path: Path) -> None:
+    train, _ = _data()
+    model, outcome = fit_resumable(
+        _model(), train, None, epochs=4, checkpoint_dir=tmp_path / "c", fingerprint="refit", monitor=None, patience=5
+    )
+    assert (outcome.epochs_run, outcome.best_epoch, outcome.stopped_early) == (4, 4, False)
+    last = keras.models.load_model(tmp_path / "c" / "last.keras")
+    for kept, saved in zip(model.get_weights(), last.get_weights(), strict=True):
+        np.testing.assert_array_equal(kept, saved)
 
 
 def test_tensorboard_logs_are_written(tmp_path: Path) -> None:

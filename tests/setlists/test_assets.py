@@ -108,8 +108,12 @@ def test_the_model_is_saved_with_checkpoints_and_tensorboard_logs(materialized: 
     assert Path(row["model_path"]).exists()
     assert json.loads(row["hyperparameters"])["units"] == 32
     assert row["epochs_run"] == 3
-    assert list((lake / "tensorboard" / "next_song").rglob("events.out.tfevents.*"))
-    assert (lake / "checkpoints" / "next_song" / "last.keras").exists()
+    # The saved model is a fresh fit on train+valid for the early-stopped run's best epoch count.
+    assert 1 <= row["refit_epochs"] == row["best_epoch"] <= 3
+    assert row["recent_song_penalty"] in {entry["strength"] for entry in json.loads(row["recent_penalty_on_valid"])}
+    for stage in ("early_stopping", "refit"):
+        assert list((lake / "tensorboard" / "next_song").rglob(f"{stage}/**/events.out.tfevents.*"))
+        assert (lake / "checkpoints" / "next_song" / stage / "last.keras").exists()
 
 
 def test_the_report_follows_the_issue_and_beats_most_frequent(materialized: tuple) -> None:
@@ -125,6 +129,7 @@ def test_the_report_follows_the_issue_and_beats_most_frequent(materialized: tupl
     assert len(report["per_song_f1_top20"]) == 20
     assert set(report["accuracy_by_context"]["model"]) == {"opener", "encore", "after_segue", "marker", "other"}
     assert report["random_split"]["run"] is True
+    assert report["model"]["refit_on_train_and_valid"] is True and report["model"]["refit_epochs"] >= 1
     assert (lake / "reports" / "next_song_training.png").exists()
 
 
