@@ -194,10 +194,29 @@ def shipped_gtzan_features(manifest: pd.DataFrame) -> Parsed | None:
 # both collections
 
 
+def riff_shortfall(path: str) -> int:
+    """Bytes missing from a WAV file by its RIFF header (0 when complete, unknown-size or not a WAV).
+
+    libsndfile silently shortens a WAV whose data stops early, so a truncated download would pass as a
+    shorter clip; the RIFF size in the header is what the writer meant to write.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(12)
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return 0
+    declared = int.from_bytes(head[4:8], "little")
+    if declared in (0, 0xFFFFFFFF):  # streaming writers leave the size unset
+        return 0
+    return max(declared + 8 - Path(path).stat().st_size, 0)
+
+
 def probe_clip(path: str) -> float:
-    """Duration in seconds from the file header; raises when the file is not decodable audio."""
+    """Duration in seconds from the file header; raises when the file is not decodable audio or truncated."""
     import soundfile
 
+    missing = riff_shortfall(path)
+    if missing:
+        raise ValueError(f"{path}: truncated WAV, {missing} bytes short of the size its RIFF header declares")
     info = soundfile.info(path)
     if info.frames <= 0 or info.samplerate <= 0:
         raise ValueError(f"{path}: no audio frames")

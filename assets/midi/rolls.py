@@ -62,6 +62,12 @@ def load_midi(path: Path):  # -> pretty_midi.PrettyMIDI
         return pretty_midi.PrettyMIDI(str(path))
 
 
+def unreadable_reason(error: Exception) -> str:
+    """The quarantine reason of a MIDI file that does not load; mido's EOFError carries no message."""
+    detail = str(error) or ("the file ends inside a chunk (truncated)" if isinstance(error, EOFError) else "")
+    return f"unreadable MIDI: {type(error).__name__}: {detail}"
+
+
 def notes_to_roll(
     starts: np.ndarray, ends: np.ndarray, pitches: np.ndarray, frame_seconds: float
 ) -> tuple[np.ndarray, int]:
@@ -91,7 +97,7 @@ def parse_tune(
     try:
         midi = load_midi(path)
     except Exception as error:  # pretty_midi/mido raise many types on corrupt bytes; all mean "unreadable"
-        return None, [BadRecord(relative_path, None, f"unreadable MIDI: {type(error).__name__}: {error}")]
+        return None, [BadRecord(relative_path, None, unreadable_reason(error))]
     notes = [note for instrument in midi.instruments if not instrument.is_drum for note in instrument.notes]
     if not notes:
         return None, [BadRecord(relative_path, None, "no (non-drum) notes in the file")]

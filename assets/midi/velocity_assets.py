@@ -17,7 +17,7 @@ from assets.common.dagster_metadata import (
 )
 from assets.common.expectations import validate_frame
 from assets.common.model_registry import code_version, read_version, write_version
-from assets.common.quarantine import write_quarantine
+from assets.common.quarantine import NoGoodRecordsError, write_quarantine
 from assets.midi.paths import DOMAIN, PACKAGE_DIR, VELOCITY_TASK, task_dir
 from assets.midi.velocity_notes import parse_performances
 from resources.lake import LakeResource
@@ -31,9 +31,12 @@ def performance_notes(
     """Every note of the expressive piano performances (onset, offset, pitch, velocity, sustain pedal).
 
     Unreadable files, files without notes or with constant velocities, and notes outside the 88 keys
-    go to the quarantine with the reason. The source is optional: no files give an empty table."""
+    go to the quarantine with the reason. The source is optional: no files give an empty table, but files
+    of which none is usable fail the step (the previous table stays)."""
     notes, bad = parse_performances(raw_piano_velocity_files)
     write_quarantine(lake.quarantine_dir(DOMAIN), "performance_notes", bad)
+    if notes.empty and len(raw_piano_velocity_files):
+        raise NoGoodRecordsError.from_records("performance_notes", bad)
     context.log.info(f"{len(notes)} notes from {notes['performance'].nunique()} performances, {len(bad)} problems")
     return dg.Output(
         notes,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from assets.common.quarantine import BadRecord
-from assets.midi.rolls import LOWEST_PITCH, NUM_KEYS, load_midi, require_columns
+from assets.midi.rolls import LOWEST_PITCH, NUM_KEYS, load_midi, require_columns, unreadable_reason
 
 NOTE_COLUMNS = ["performance", "note_index", "onset", "offset", "pitch", "velocity", "sustain"]
 FEATURE_NAMES = [
@@ -45,7 +45,7 @@ def parse_performance(path: str, name: str) -> tuple[pd.DataFrame | None, list[B
     try:
         midi = load_midi(path)
     except Exception as error:  # corrupt bytes raise many exception types; all mean "unreadable"
-        return None, [BadRecord(name, None, f"unreadable MIDI: {type(error).__name__}: {error}")]
+        return None, [BadRecord(name, None, unreadable_reason(error))]
     notes = [
         (note, instrument) for instrument in midi.instruments if not instrument.is_drum for note in instrument.notes
     ]

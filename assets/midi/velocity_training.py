@@ -150,6 +150,7 @@ def train_velocity_model(
     seconds = time.perf_counter() - started
     summary = {
         "epochs_run": outcome.epochs_run,
+        "resumed_from_epoch": outcome.resumed_from_epoch,
         "best_epoch": outcome.best_epoch,
         "best_valid_loss": outcome.best_monitor_value,
         "train_seconds": seconds,

@@ -111,7 +111,9 @@ def _reject(frame: pd.DataFrame, bad: pd.Series, reason: str, file: str, bad_rec
 
 
 def _parse_day(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values, format="%Y%m%d", errors="coerce")
+    """YYYYMMDD dates; anything but exactly 8 digits is NaT (pandas reads a cut-off `2015052` as 2015-05-02)."""
+    days = pd.to_datetime(values, format="%Y%m%d", errors="coerce")
+    return days.where(values.str.fullmatch(r"\d{8}").fillna(False).astype(bool))
 
 
 def parse_user_actions(path: Path, bad_records: list[BadRecord]) -> pd.DataFrame:

@@ -41,8 +41,11 @@ def tianchi_tables(
     tables = parse_tianchi_files(raw_tianchi_files["path"])
     quarantine_path = write_quarantine(lake.quarantine_dir(DOMAIN), "tianchi_tables", tables.bad_records)
     frames = [tables.user_actions, tables.songs, tables.artist_daily_aggregates]
-    if not any(len(frame) for frame in frames):
-        raise NoGoodRecordsError.from_records("tianchi", tables.bad_records)
+    # Songs alone (or actions without their songs) give no artist series: fail before overwriting good tables.
+    if tables.input_form == "empty" or (tables.input_form == "raw_tables" and tables.songs.empty):
+        raise NoGoodRecordsError.from_records(
+            "tianchi (user actions with their songs, or daily aggregates)", tables.bad_records
+        )
     context.log.info(f"input form: {tables.input_form}; {len(tables.bad_records)} records quarantined")
     shared = {
         "input_form": tables.input_form,
