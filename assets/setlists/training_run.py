@@ -23,6 +23,7 @@ from assets.setlists.predict import VOCABULARY_FILE
 from assets.setlists.records import next_song_dataset, read_windows
 from assets.setlists.report import NextSongEvaluation, build_report
 from assets.setlists.rotation import rotation_matrix
+from assets.setlists.sequences import PAD_ID, UNKNOWN_ID
 
 TASK = "next_song"
 MODEL_FILE = "model.keras"
@@ -127,16 +128,40 @@ def _load(model_row: dict[str, Any]) -> tuple[Any, NextSongSettings]:
 
 
 def load_version(version: ModelVersion, vocabulary: pd.DataFrame) -> tuple[Any, NextSongSettings]:
-    """A stored version's model and settings; ValueError when it was trained on another song vocabulary
-    (its token ids would mean other songs)."""
+    """A stored version's model and settings, reading and predicting token ids of the current ``vocabulary``
+    (translated when the version was trained on another one, e.g. before new songs entered it)."""
     stored = json.loads((Path(version.path) / VOCABULARY_FILE).read_text())
     current = vocabulary.sort_values("token_id")["token"].tolist()
+    model, settings = _load({"model_path": str(version.model_path), "hyperparameters": version.config})
     if stored != current:
-        raise ValueError(
-            f"{TASK} version {version.version} was trained on a vocabulary of {len(stored)} tokens that differs "
-            f"from the current {len(current)}: retrain and promote a model on the current vocabulary"
-        )
-    return _load({"model_path": str(version.model_path), "hyperparameters": version.config})
+        model = in_current_vocabulary(model, settings, stored, current)
+    return model, settings
+
+
+def in_current_vocabulary(model: Any, settings: NextSongSettings, stored: list[str], current: list[str]) -> Any:
+    """``model`` (trained on the ``stored`` tokens) as a model of the ``current`` tokens: context ids and
+    rotation rows are translated to its vocabulary, its logits back to the current one. A current token the
+    model never saw gets a logit of -1e9 (it is never predicted); a current id it lacks reads as `<unk>`."""
+    import keras
+    import numpy as np
+
+    stored_ids = {token: index for index, token in enumerate(stored)}
+    current_ids = {token: index for index, token in enumerate(current)}
+    to_stored = np.asarray([stored_ids.get(token, UNKNOWN_ID) for token in current], dtype="int32")
+    known = np.asarray([token in stored_ids for token in current])
+    rotation_rows = np.asarray([current_ids.get(token, PAD_ID) for token in stored], dtype="int32")
+    rotation_known = np.asarray([token in current_ids for token in stored], dtype="float32")[None, :, None]
+    inputs = {"context": keras.Input(shape=(settings.seq_len,), dtype="int32", name="context")}
+    feed = {"context": keras.ops.take(to_stored, inputs["context"])}
+    if settings.use_marks:
+        inputs["marks"] = feed["marks"] = keras.Input(shape=(settings.seq_len,), dtype="int32", name="marks")
+    if settings.use_rotation:
+        features = len(settings.rotation_features)
+        inputs["rotation"] = keras.Input(shape=(len(current), features), dtype="float32", name="rotation")
+        feed["rotation"] = keras.ops.take(inputs["rotation"], rotation_rows, axis=1) * rotation_known
+    logits = keras.ops.take(model(feed), np.where(known, to_stored, 0), axis=1)
+    logits = logits + np.where(known, 0.0, -1e9).astype("float32")
+    return keras.Model(inputs=inputs, outputs=logits, name="next_song_in_current_vocabulary")
 
 
 def _test_windows(lake: Any, stored_seq_len: int) -> dict[str, Any]:
@@ -153,11 +178,8 @@ def score_version(
 ) -> dict[str, float]:
     """A stored version (the champion) on the candidate's test windows, after the recent-song penalty tuned on
     the same valid windows: exactly the candidate's procedure. Empty when the version cannot read this data
-    (another vocabulary, or a longer context than the TFRecords hold)."""
-    try:
-        model, settings = load_version(version, vocabulary)
-    except ValueError:
-        return {}
+    (a longer context than the TFRecords hold)."""
+    model, settings = load_version(version, vocabulary)
     if settings.seq_len > stored_seq_len:
         return {}
     windows = _test_windows(lake, stored_seq_len)
