@@ -27,7 +27,7 @@ from assets.common.atomic import write_json_atomic
 from assets.common.tfrecords import write_shards
 from assets.lyrics.data_assets import SplitConfig, WindowConfig
 from assets.lyrics.evaluation import evaluate_char_lms
-from assets.lyrics.model import load_char_lm, train_char_lm
+from assets.lyrics.model import load_char_lm, save_char_lm, train_char_lm
 from assets.lyrics.model_assets import CharLMConfig
 from assets.lyrics.parse import parse_songdata
 from assets.lyrics.vocabulary import build_vocabulary
@@ -113,9 +113,10 @@ def main() -> None:
                 trained = train_char_lm(
                     data["shard_dirs"], data["vocabulary"], config.settings(), conditioned=conditioned,
                     streams=data["summary"]["streams"], window=data["summary"]["window"], max_epochs=epoch,
-                    patience=arguments.max_epochs, output_dir=output_dir, seed=seed, data_version="real",
-                    tensorboard_dir=work / "tensorboard" / f"{task}_seed{seed}",
+                    patience=arguments.max_epochs, checkpoint_dir=output_dir / "checkpoints", seed=seed,
+                    data_version="real", tensorboard_dir=work / "tensorboard" / f"{task}_seed{seed}",
                 )  # fmt: skip
+                save_char_lm(trained.model, data["vocabulary"], output_dir)
                 models[task] = load_char_lm(output_dir)[0]
                 train_seconds[task] = round(trained.train_seconds, 1)
             evaluation = evaluate_char_lms(

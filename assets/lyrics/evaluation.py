@@ -66,6 +66,26 @@ def evaluate_char_lms(
     )
 
 
+def bits_per_char_on_test(
+    model: Any, vocabulary: Vocabulary, clean: pd.DataFrame, splits: pd.DataFrame
+) -> float | None:
+    """Pooled test bits per character of one stateless model, the test songs encoded with the model's own
+    vocabulary (a champion trained on an older vocabulary scores the same characters and end tokens).
+
+    None when the model is conditioned and a test artist is not in its vocabulary: it cannot score them.
+    """
+    test = clean[splits["split"].to_numpy() == "test"]
+    if test.empty:
+        raise ValueError("the test split holds no songs: raise test_fraction or add data")
+    songs = [vocabulary.encode(text) for text in test["text"]]
+    artist_ids = None
+    if "artist_embedding" in {layer.name for layer in model.layers}:
+        if not set(test["artist"]) <= set(vocabulary.artists):
+            return None
+        artist_ids = [vocabulary.artist_id(artist) for artist in test["artist"]]
+    return score_songs_with_model(model, songs, artist_ids).bits_per_char()
+
+
 def per_artist_plot(per_artist: pd.DataFrame) -> bytes:
     """Bars of bits per character per artist for both models and the bigram baseline."""
     import matplotlib

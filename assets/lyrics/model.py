@@ -36,7 +36,8 @@ class ModelSettings:
 
 
 def model_dir(models_root: Path, task: str) -> Path:
-    """Where a task's trained model, vocabulary and checkpoints live: ``<models>/<task>/``."""
+    """A task's folder ``<models>/<task>/``: its model versions (model + vocabulary each), ``champion.json``
+    and the training checkpoints (``checkpoints/``)."""
     return Path(models_root) / task
 
 
@@ -143,12 +144,13 @@ def train_char_lm(
     window: int,
     max_epochs: int,
     patience: int,
-    output_dir: Path,
+    checkpoint_dir: Path,
     seed: int,
     data_version: str,
     tensorboard_dir: Path | None = None,
 ) -> TrainedModel:
-    """Fit on the train windows with early stopping on the valid windows; save model + vocabulary."""
+    """Fit on the train windows with early stopping on the valid windows (the caller saves the model with
+    :func:`save_char_lm`)."""
     started = time.perf_counter()
     artist_count = vocabulary.artist_count if conditioned else 0
     model = build_model(vocabulary.size, settings, artist_count, batch_size=streams, window=window, stateful=True)
@@ -169,13 +171,12 @@ def train_char_lm(
         train,
         valid,
         epochs=max_epochs,
-        checkpoint_dir=Path(output_dir) / "checkpoints",
+        checkpoint_dir=Path(checkpoint_dir),
         fingerprint=fingerprint,
         patience=patience,
         tensorboard_dir=tensorboard_dir,
         extra_callbacks=[_state_reset_callback()],
     )
-    save_char_lm(model, vocabulary, output_dir)
     return TrainedModel(model, outcome, time.perf_counter() - started)
 
 

@@ -1,5 +1,6 @@
 """Lyrics model assets: the two character LSTMs, their evaluation report and text samples."""
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -9,12 +10,14 @@ import pandas as pd
 from pydantic import Field
 
 from assets.common.dagster_metadata import TRAINING_ASSET_ARGS
-from assets.lyrics.model import ModelSettings, model_dir, train_char_lm
+from assets.common.model_registry import code_version, write_version
+from assets.lyrics.model import ModelSettings, model_dir, save_char_lm, train_char_lm
 from assets.lyrics.vocabulary import Vocabulary
 from resources.lake import LakeResource
 from resources.training import TrainingResource
 
 DOMAIN = "lyrics"
+PACKAGE_DIR = Path(__file__).parent
 
 
 class CharLMConfig(dg.Config):
@@ -46,24 +49,38 @@ def _train(
     char_vocabulary: pd.DataFrame,
 ) -> dg.Output[pd.DataFrame]:
     layout = lyrics_tfrecords.set_index("split")
+    vocabulary = Vocabulary.from_frame(char_vocabulary)
+    data_version = hashlib.sha256(
+        (lyrics_tfrecords[["split", "records", "bytes"]].to_json() + char_vocabulary.to_json()).encode()
+    ).hexdigest()[:16]
+    task_dir = model_dir(lake.models_dir(DOMAIN), task)
     with training.strategy().scope():
         trained = train_char_lm(
             {split: Path(layout.loc[split, "path"]) for split in ("train", "valid")},
-            Vocabulary.from_frame(char_vocabulary),
+            vocabulary,
             config.settings(),
             conditioned=conditioned,
             streams=int(layout.loc["train", "streams"]),
             window=int(layout.loc["train", "window"]),
             max_epochs=config.max_epochs,
             patience=config.patience,
-            output_dir=model_dir(lake.models_dir(DOMAIN), task),
+            checkpoint_dir=task_dir / "checkpoints",
             seed=training.seed,
-            data_version=lyrics_tfrecords[["split", "records", "bytes"]].to_json(),
+            data_version=data_version,
             tensorboard_dir=training.tensorboard_dir(DOMAIN, task),
         )
     outcome = trained.outcome
+    version = write_version(
+        task_dir,
+        task,
+        lambda folder: save_char_lm(trained.model, vocabulary, folder).name,
+        config={**config.model_dump(), "conditioned": conditioned, "seed": training.seed},
+        data_version=data_version,
+        code_version=code_version(PACKAGE_DIR),
+        metrics={"best_val_bits_per_char": outcome.best_monitor_value / math.log(2)},
+    )
     summary = pd.DataFrame([{
-        "task": task, "path": str(model_dir(lake.models_dir(DOMAIN), task)), "conditioned": conditioned,
+        "task": task, "version": version.version, "path": version.path, "conditioned": conditioned,
         "epochs_run": outcome.epochs_run, "best_epoch": outcome.best_epoch,
         "best_val_loss": outcome.best_monitor_value, "stopped_early": outcome.stopped_early,
         "train_seconds": trained.train_seconds, "hyperparameters": json.dumps(config.model_dump()),
@@ -72,12 +89,13 @@ def _train(
         summary,
         metadata={
             **{name: dg.MetadataValue.text(str(value)) for name, value in config.model_dump().items()},
+            "version": version.version,
             "epochs_run": outcome.epochs_run,
             "best_epoch": outcome.best_epoch,
             "best_val_bits_per_char": outcome.best_monitor_value / math.log(2),
             "train_seconds": trained.train_seconds,
             "resumed_from_epoch": outcome.resumed_from_epoch,
-            "path": dg.MetadataValue.path(summary.loc[0, "path"]),
+            "path": dg.MetadataValue.path(version.path),
         },
     )
 
@@ -93,6 +111,7 @@ def char_lm_model(
     """Character-level LSTM language model of lyrics (no artist input), trained with stateful TBPTT.
 
     Early stopping on validation loss, a checkpoint per epoch (resumes after a crash), TensorBoard logs.
+    Each training is a new version `models/char_lm/<version>/` (model.keras + vocabulary.json).
     """
     return _train("char_lm", False, config, lake, training, lyrics_tfrecords, char_vocabulary)
 

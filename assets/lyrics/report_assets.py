@@ -8,11 +8,18 @@ import pandas as pd
 from pydantic import Field
 
 from assets.common.atomic import write_json_atomic, write_text_atomic
+from assets.common.champions import challenger_fields
 from assets.common.dagster_metadata import report_metadata
+from assets.common.model_registry import ModelVersion, champion_version, read_version
 from assets.common.reports import Report, write_report
-from assets.lyrics.evaluation import FREQUENT_ARTIST_SONGS, evaluate_char_lms, per_artist_plot
+from assets.lyrics.evaluation import (
+    FREQUENT_ARTIST_SONGS,
+    bits_per_char_on_test,
+    evaluate_char_lms,
+    per_artist_plot,
+)
 from assets.lyrics.metrics import distinct_ngram_ratio
-from assets.lyrics.model import load_char_lm
+from assets.lyrics.model import load_char_lm, model_dir
 from assets.lyrics.sampling import PRIMES, TEMPERATURES, CharLM, sample, samples_table
 from assets.lyrics.vocabulary import Vocabulary
 from resources.lake import LakeResource
@@ -30,6 +37,23 @@ def _model_summary(model_frame: pd.DataFrame) -> dict:
     }
 
 
+def _score_version(version: ModelVersion, clean: pd.DataFrame, splits: pd.DataFrame) -> dict[str, float]:
+    """A stored version's test bits per character (empty when it cannot score the current test songs)."""
+    model, vocabulary = load_char_lm(Path(version.path))
+    value = bits_per_char_on_test(model, vocabulary, clean, splits)
+    return {} if value is None else {"bits_per_char": value}
+
+
+def _challenger(
+    lake: LakeResource, task: str, model_frame: pd.DataFrame, value: float, clean: pd.DataFrame, splits: pd.DataFrame
+) -> dict:
+    folder = model_dir(lake.models_dir(DOMAIN), task)
+    candidate = read_version(folder / str(model_frame.loc[0, "version"]))
+    return challenger_fields(
+        folder, task, candidate, {"bits_per_char": value}, lambda champion: _score_version(champion, clean, splits)
+    )
+
+
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"})
 def lyrics_report(
     lake: LakeResource,
@@ -41,25 +65,33 @@ def lyrics_report(
 ) -> dg.MaterializeResult:
     """Test bits per character of both LSTMs (per artist for the conditioned one) vs unigram and bigram.
 
-    Written to `reports/char_lm.json` (+ Markdown and a per-artist plot).
+    Written to `reports/char_lm.json` (+ Markdown and a per-artist plot) and, for the conditioned model's
+    champion task, `reports/artist_char_lm.json`; each also holds the current champion's bits per
+    character on the same test songs (for the blocking checks `char_lm_blessing` / `artist_char_lm_blessing`).
     """
     vocabulary = Vocabulary.from_frame(char_vocabulary)
     char_lm, _ = load_char_lm(Path(char_lm_model.loc[0, "path"]))
     artist_char_lm, _ = load_char_lm(Path(artist_char_lm_model.loc[0, "path"]))
     result = evaluate_char_lms(clean_lyrics, lyrics_splits, vocabulary, char_lm, artist_char_lm)
     counts = lyrics_splits["split"].value_counts()
+    data = {
+        **{name: int(counts.get(name, 0)) for name in ("train", "valid", "test")},
+        "test_characters": result.test_tokens,
+        "split": "by song, seeded, stratified by artist (songs); metrics over test characters + end tokens",
+    }
+    baselines = {name: {"bits_per_char": result.pooled[name]} for name in ("unigram", "bigram")}
+    challengers = {
+        task: _challenger(lake, task, frame, result.pooled[task], clean_lyrics, lyrics_splits)
+        for task, frame in (("char_lm", char_lm_model), ("artist_char_lm", artist_char_lm_model))
+    }
     report = Report(
         task="char_lm",
         primary_metric="bits_per_char",
         higher_is_better=False,
-        data={
-            **{name: int(counts.get(name, 0)) for name in ("train", "valid", "test")},
-            "test_characters": result.test_tokens,
-            "split": "by song, seeded, stratified by artist (songs); metrics over test characters + end tokens",
-        },
+        data=data,
         model={**_model_summary(char_lm_model), "artist_char_lm": _model_summary(artist_char_lm_model)},
         metrics={"bits_per_char": result.pooled["char_lm"], "artist_bits_per_char": result.pooled["artist_char_lm"]},
-        baselines={name: {"bits_per_char": result.pooled[name]} for name in ("unigram", "bigram")},
+        baselines=baselines,
         extra={
             "models": {
                 name: {
@@ -77,13 +109,32 @@ def lyrics_report(
             "artist_char_lm_beats_baselines": bool(
                 result.pooled["artist_char_lm"] < min(result.pooled["unigram"], result.pooled["bigram"])
             ),
+            **challengers["char_lm"],
+        },
+    )
+    artist_report = Report(
+        task="artist_char_lm",
+        primary_metric="bits_per_char",
+        higher_is_better=False,
+        data=data,
+        model=_model_summary(artist_char_lm_model),
+        metrics={"bits_per_char": result.pooled["artist_char_lm"]},
+        baselines=baselines,
+        extra={
+            "bits_per_char_frequent_artists": result.frequent.get("artist_char_lm"),
+            **challengers["artist_char_lm"],
         },
     )
     plots = {"per_artist": per_artist_plot(result.per_artist)}
     per_artist_md = result.per_artist.round(3).to_markdown(index=False)
     paths = write_report(lake.reports_dir(DOMAIN), "char_lm", report, plots, notes_markdown=per_artist_md)
+    artist_paths = write_report(lake.reports_dir(DOMAIN), "artist_char_lm", artist_report)
     metadata = report_metadata(report, paths, plots)
     metadata["per_artist"] = dg.MetadataValue.md(per_artist_md)
+    metadata["artist_char_lm_report"] = dg.MetadataValue.path(str(artist_paths["json"]))
+    for task, fields in challengers.items():
+        champion = (fields["champion_before"] or {}).get("metrics", {}).get("bits_per_char")
+        metadata[f"{task}_champion_bits_per_char"] = float(champion) if champion is not None else "none yet"
     return dg.MaterializeResult(metadata=metadata)
 
 
@@ -93,21 +144,21 @@ class SamplesConfig(dg.Config):
     seed: int = Field(0, description="Seed of the sampling random generator.")
 
 
-@dg.asset(group_name=DOMAIN, kinds={"tensorflow"})
-def lyrics_samples(
-    config: SamplesConfig,
-    lake: LakeResource,
-    lyrics_splits: pd.DataFrame,
-    char_lm_model: pd.DataFrame,
-    artist_char_lm_model: pd.DataFrame,
-) -> dg.MaterializeResult:
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, deps=["char_lm_champion", "artist_char_lm_champion"])
+def lyrics_samples(config: SamplesConfig, lake: LakeResource, lyrics_splits: pd.DataFrame) -> dg.MaterializeResult:
     """Lyrics sampled at temperatures 0.2, 0.5, 1.0 and 1.5 from "Why" and "Well" (unconditional model)
     and for the best-represented artists (conditioned model), with each sample's distinct 3-gram ratio.
+    Both models are the champions (`models/<task>/champion.json`); runs after a promotion.
     """
-    char_lm = CharLM.from_keras(*load_char_lm(Path(char_lm_model.loc[0, "path"])))
-    artist_char_lm = CharLM.from_keras(*load_char_lm(Path(artist_char_lm_model.loc[0, "path"])))
+    champions = {
+        task: champion_version(model_dir(lake.models_dir(DOMAIN), task), task) for task in ("char_lm", "artist_char_lm")
+    }
+    char_lm, artist_char_lm = (
+        CharLM.from_keras(*load_char_lm(Path(champions[task].path))) for task in ("char_lm", "artist_char_lm")
+    )
     train_counts = lyrics_splits.loc[lyrics_splits["split"] == "train", "artist"].value_counts()
-    artists = sorted(train_counts.index, key=lambda name: (-train_counts[name], name))[: config.artists]
+    known = [name for name in train_counts.index if name in artist_char_lm.vocabulary.artists]
+    artists = sorted(known, key=lambda name: (-train_counts[name], name))[: config.artists]
     requests = [("char_lm", char_lm, None, prime) for prime in PRIMES]
     requests += [("artist_char_lm", artist_char_lm, artist, PRIMES[0]) for artist in artists]
     rows = []
@@ -128,5 +179,6 @@ def lyrics_samples(
             "samples": dg.MetadataValue.md(table),
             "path": dg.MetadataValue.path(str(json_path)),
             **{f"distinct_3gram_ratio_t{temperature}": float(value) for temperature, value in by_temperature.items()},
+            **{f"{task}_version": version.version for task, version in champions.items()},
         }
     )

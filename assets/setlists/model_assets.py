@@ -7,10 +7,13 @@ import pandas as pd
 from pydantic import Field
 
 from assets.common.atomic import write_text_atomic
+from assets.common.champions import challenger_fields
 from assets.common.dagster_metadata import TRAINING_ASSET_ARGS, report_metadata
+from assets.common.model_registry import champion_version, read_version
 from assets.common.reports import write_report
 from assets.setlists.data_assets import DOMAIN
 from assets.setlists.model import NextSongSettings
+from assets.setlists.paths import model_dir
 from assets.setlists.rotation import FEATURE_NAMES
 from resources import LakeResource, TrainingResource
 
@@ -78,6 +81,7 @@ def next_song_model(
     return dg.Output(
         row,
         metadata={
+            "version": run["version"],
             "model_path": dg.MetadataValue.path(run["model_path"]),
             "epochs_run": run["epochs_run"],
             "best_epoch": run["best_epoch"],
@@ -112,13 +116,28 @@ def next_song_report(
     """The model against `most_frequent` and `markov_bigram` on the test split (every target counts,
     markers too; an `<unk>` target is always a miss): top-1/top-5 accuracy, log loss, song-only and
     known-only top-1, per-song F1, accuracy on openers / encores / after a segue, and the same
-    configuration's top-1 on a random split of shows for comparison with published figures."""
-    from assets.setlists.training_run import evaluate_next_song
+    configuration's top-1 on a random split of shows for comparison with published figures. The current
+    champion is scored on the same test windows, with its recent-song penalty tuned on the same valid
+    windows (for the blocking check `next_song_report_blessing`)."""
+    from assets.setlists.training_run import TASK, evaluate_next_song, score_version
 
+    model_row = next_song_model.iloc[0].to_dict()
     evaluation = evaluate_next_song(
-        next_song_model.iloc[0].to_dict(), song_sequences, song_vocabulary, song_rotation, song_embeddings, lake,
-        training, random_split_seed=config.random_split_seed if config.random_split else None,
+        model_row, song_sequences, song_vocabulary, song_rotation, song_embeddings, lake, training,
+        random_split_seed=config.random_split_seed if config.random_split else None,
     )  # fmt: skip
+    task_dir = model_dir(lake, TASK)
+    evaluation.report.extra.update(
+        challenger_fields(
+            task_dir,
+            TASK,
+            read_version(task_dir / model_row["version"]),
+            evaluation.report.metrics,
+            lambda champion: score_version(
+                champion, song_sequences, song_vocabulary, song_rotation, lake, int(model_row["stored_seq_len"])
+            ),
+        )
+    )
     report_paths = write_report(
         lake.reports_dir(DOMAIN), "next_song", evaluation.report, evaluation.plots, evaluation.notes_markdown
     )
@@ -130,21 +149,22 @@ class NextSetlistConfig(dg.Config):
     seed: int = Field(default=0, description="Seed of the sampling.")
 
 
-@dg.asset(group_name=DOMAIN, kinds={"tensorflow", "pandas"})
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow", "pandas"}, deps=["next_song_champion"])
 def next_setlist(
-    next_song_model: pd.DataFrame,
     song_sequences: pd.DataFrame,
     song_vocabulary: pd.DataFrame,
     song_rotation: pd.DataFrame,
     lake: LakeResource,
     config: NextSetlistConfig,
 ) -> dg.Output[pd.DataFrame]:
-    """The next show as the model imagines it: sampled token by token from the last 50 songs until the
-    end-of-show marker, with sets, encore and the usual segue marks between songs."""
-    from assets.setlists.training_run import generate_next_setlist
+    """The next show as the champion model (`models/next_song/champion.json`) imagines it: sampled token by
+    token from the last 50 songs until the end-of-show marker, with sets, encore and the usual segue marks
+    between songs. Runs after a promotion."""
+    from assets.setlists.training_run import TASK, generate_next_setlist
 
+    champion = champion_version(model_dir(lake, TASK), TASK)
     setlist, text = generate_next_setlist(
-        next_song_model.iloc[0].to_dict(), song_sequences, song_vocabulary, song_rotation, config.temperature,
+        champion, song_sequences, song_vocabulary, song_rotation, config.temperature,
         config.seed,
     )  # fmt: skip
     text_path = write_text_atomic(lake.reports_dir(DOMAIN) / "next_setlist.md", f"# Next setlist\n\n{text}\n")
@@ -154,6 +174,7 @@ def next_setlist(
             "setlist": dg.MetadataValue.md(text.replace("\n", "\n\n")),
             "songs": len(setlist),
             "path": dg.MetadataValue.path(str(text_path)),
+            "model_version": champion.version,
             **config.model_dump(),
         },
     )

@@ -7,20 +7,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from assets.common.model_registry import ModelVersion, code_version, write_version
 from assets.setlists import paths
 from assets.setlists.embeddings import embedding_matrix
-from assets.setlists.evaluation import Word2VecSettings, fit_next_song, random_split_score, score_test
+from assets.setlists.evaluation import Word2VecSettings, fit_next_song, random_split_score, score_test, tune_penalty
 from assets.setlists.generate import generate_tokens, next_show_rotation, setlist_frame, setlist_text
 from assets.setlists.model import NextSongSettings, build_model, save_model
+from assets.setlists.predict import VOCABULARY_FILE
 from assets.setlists.records import next_song_dataset, read_windows
 from assets.setlists.report import NextSongEvaluation, build_report
 from assets.setlists.rotation import rotation_matrix
+from assets.setlists.sequences import PAD_ID, UNKNOWN_ID
 
 TASK = "next_song"
+MODEL_FILE = "model.keras"
 
 
 def fingerprint(*parts: Any) -> str:
@@ -37,8 +43,9 @@ def train_next_song(
     training: Any,
     settings: NextSongSettings,
 ) -> dict[str, Any]:
-    """Fit on the TFRecord shards (see `fit_next_song`), save `<models>/next_song/next_song.keras`, return
-    a summary row that also carries the recent-song penalty chosen on valid."""
+    """Fit on the TFRecord shards (see `fit_next_song`), save a new version `<models>/next_song/<version>/`
+    (model.keras, the vocabulary's tokens in id order, and the recent-song penalty chosen on valid in its
+    config), return a summary row."""
     stored_seq_len = int(tfrecords["seq_len"].iloc[0])
     settings.validate(stored_seq_len)
     rotation = rotation_matrix(rotation_table, len(vocabulary))
@@ -74,10 +81,31 @@ def train_next_song(
         ),
         tensorboard_dir=tensorboard_dir,
     )  # fmt: skip
-    model_path = save_model(fitted.model, paths.model_dir(lake, TASK) / f"{TASK}.keras")
     selection, refit = fitted.selection, fitted.refit
+    tokens = vocabulary.sort_values("token_id")["token"].tolist()
+
+    def save(folder: Path) -> str:
+        save_model(fitted.model, folder / MODEL_FILE)
+        (folder / VOCABULARY_FILE).write_text(json.dumps(tokens, ensure_ascii=False))
+        return MODEL_FILE
+
+    version = write_version(
+        paths.model_dir(lake, TASK),
+        TASK,
+        save,
+        config={
+            **settings.as_dict(),
+            "stored_seq_len": stored_seq_len,
+            "seed": training.seed,
+            "recent_song_penalty": fitted.penalty,
+        },
+        data_version=fingerprint(tfrecords.to_dict("records"), tokens),
+        code_version=code_version(Path(__file__).parent),
+        metrics={"best_val_loss": selection.best_val_loss},
+    )
     return {
-        "model_path": str(model_path),
+        "version": version.version,
+        "model_path": str(version.model_path),
         "stored_seq_len": stored_seq_len,
         "hyperparameters": settings.as_dict(),
         "epochs_run": selection.epochs_run,
@@ -98,12 +126,82 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def settings_from_config(config: dict[str, Any]) -> NextSongSettings:
+    """The settings a model was trained with, from its summary row or version config (unknown keys ignored)."""
+    known = {field.name for field in fields(NextSongSettings)}
+    values = {name: value for name, value in config.items() if name in known}
+    values["rotation_features"] = tuple(values.get("rotation_features", NextSongSettings().rotation_features))
+    return NextSongSettings(**values)
+
+
 def _load(model_row: dict[str, Any]) -> tuple[Any, NextSongSettings]:
     import keras
 
     hyperparameters = _json(model_row["hyperparameters"])
-    hyperparameters["rotation_features"] = tuple(hyperparameters["rotation_features"])
-    return keras.models.load_model(model_row["model_path"]), NextSongSettings(**hyperparameters)
+    return keras.models.load_model(model_row["model_path"]), settings_from_config(hyperparameters)
+
+
+def load_version(version: ModelVersion, vocabulary: pd.DataFrame) -> tuple[Any, NextSongSettings]:
+    """A stored version's model and settings, reading and predicting token ids of the current ``vocabulary``
+    (translated when the version was trained on another one, e.g. before new songs entered it)."""
+    stored = json.loads((Path(version.path) / VOCABULARY_FILE).read_text())
+    current = vocabulary.sort_values("token_id")["token"].tolist()
+    model, settings = _load({"model_path": str(version.model_path), "hyperparameters": version.config})
+    if stored != current:
+        model = in_current_vocabulary(model, settings, stored, current)
+    return model, settings
+
+
+def in_current_vocabulary(model: Any, settings: NextSongSettings, stored: list[str], current: list[str]) -> Any:
+    """``model`` (trained on the ``stored`` tokens) as a model of the ``current`` tokens: context ids and
+    rotation rows are translated to its vocabulary, its logits back to the current one. A current token the
+    model never saw gets a logit of -1e9 (it is never predicted); a current id it lacks reads as `<unk>`."""
+    import keras
+    import numpy as np
+
+    stored_ids = {token: index for index, token in enumerate(stored)}
+    current_ids = {token: index for index, token in enumerate(current)}
+    to_stored = np.asarray([stored_ids.get(token, UNKNOWN_ID) for token in current], dtype="int32")
+    known = np.asarray([token in stored_ids for token in current])
+    rotation_rows = np.asarray([current_ids.get(token, PAD_ID) for token in stored], dtype="int32")
+    rotation_known = np.asarray([token in current_ids for token in stored], dtype="float32")[None, :, None]
+    inputs = {"context": keras.Input(shape=(settings.seq_len,), dtype="int32", name="context")}
+    feed = {"context": keras.ops.take(to_stored, inputs["context"])}
+    if settings.use_marks:
+        inputs["marks"] = feed["marks"] = keras.Input(shape=(settings.seq_len,), dtype="int32", name="marks")
+    if settings.use_rotation:
+        features = len(settings.rotation_features)
+        inputs["rotation"] = keras.Input(shape=(len(current), features), dtype="float32", name="rotation")
+        feed["rotation"] = keras.ops.take(inputs["rotation"], rotation_rows, axis=1) * rotation_known
+    logits = keras.ops.take(model(feed), np.where(known, to_stored, 0), axis=1)
+    logits = logits + np.where(known, 0.0, -1e9).astype("float32")
+    return keras.Model(inputs=inputs, outputs=logits, name="next_song_in_current_vocabulary")
+
+
+def _test_windows(lake: Any, stored_seq_len: int) -> dict[str, Any]:
+    return {split: read_windows(paths.tfrecords_dir(lake, split), stored_seq_len) for split in ("valid", "test")}
+
+
+def score_version(
+    version: ModelVersion,
+    sequences: pd.DataFrame,
+    vocabulary: pd.DataFrame,
+    rotation_table: pd.DataFrame,
+    lake: Any,
+    stored_seq_len: int,
+) -> dict[str, float]:
+    """A stored version (the champion) on the candidate's test windows, after the recent-song penalty tuned on
+    the same valid windows: exactly the candidate's procedure. Empty when the version cannot read this data
+    (a longer context than the TFRecords hold)."""
+    model, settings = load_version(version, vocabulary)
+    if settings.seq_len > stored_seq_len:
+        return {}
+    windows = _test_windows(lake, stored_seq_len)
+    rotation = rotation_matrix(rotation_table, len(vocabulary))
+    penalty = version.config.get("recent_song_penalty")
+    if penalty is None:  # a version saved before the penalty was stored with it: tune it on valid, as then
+        penalty, _ = tune_penalty(model, settings, windows["valid"], rotation, sequences)
+    return score_test(model, settings, windows["test"], rotation, sequences, float(penalty), pd.DataFrame()).metrics
 
 
 def evaluate_next_song(
@@ -147,15 +245,15 @@ def evaluate_next_song(
 
 
 def generate_next_setlist(
-    model_row: dict[str, Any],
+    version: ModelVersion,
     sequences: pd.DataFrame,
     vocabulary: pd.DataFrame,
     rotation_table: pd.DataFrame,
     temperature: float,
     seed: int,
 ) -> tuple[pd.DataFrame, str]:
-    """Sample the next show and return it as a table and as readable text."""
-    model, settings = _load(model_row)
+    """Sample the next show with a stored version (the champion); return it as a table and as readable text."""
+    model, settings = load_version(version, vocabulary)
     rotation = next_show_rotation(sequences, len(vocabulary), int(rotation_table["window"].iloc[0]))
     tokens = generate_tokens(model, settings, sequences, rotation, temperature=temperature, seed=seed)
     frame = setlist_frame(tokens, dict(zip(vocabulary["token_id"], vocabulary["token"], strict=True)))

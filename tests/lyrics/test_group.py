@@ -1,6 +1,7 @@
 """The whole lyrics group materialized once on the sample data with small, seeded models."""
 
 import json
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -8,8 +9,7 @@ import pandas as pd
 import pytest
 
 from assets.common.raw_assets import raw_assets_for_domain
-from assets.lyrics.data_assets import clean_lyrics_is_valid
-from assets.lyrics.definitions import LYRICS_ASSETS
+from assets.lyrics.definitions import LYRICS_ASSETS, LYRICS_CHECKS
 from assets.lyrics.metrics import distinct_ngram_ratio
 from assets.lyrics.model import load_char_lm, model_dir
 from assets.lyrics.sampling import CharLM, sample
@@ -49,7 +49,7 @@ def materialized(tmp_path_factory: pytest.TempPathFactory) -> Materialized:
         patch.setenv("ENCORE_HOME", str(home))
         patch.delenv("ENCORE_RAW_ROOT", raising=False)
         result = dg.materialize(
-            [*raw_assets_for_domain("lyrics"), *LYRICS_ASSETS, clean_lyrics_is_valid],
+            [*raw_assets_for_domain("lyrics"), *LYRICS_ASSETS, *LYRICS_CHECKS],
             resources=local_resources(),
             run_config=RUN_CONFIG,
         )
@@ -67,9 +67,14 @@ def test_clean_lyrics_counts_duplicates_and_quarantines_the_empty_text(materiali
     assert quarantine["reason"].tolist() == ["empty text"]
 
 
-def test_the_blocking_check_passed(materialized: Materialized) -> None:
-    [evaluation] = materialized.result.get_asset_check_evaluations()
-    assert evaluation.passed and evaluation.metadata["expectations_failed"].value == 0
+def test_the_blocking_checks_passed(materialized: Materialized) -> None:
+    evaluations = {
+        evaluation.check_name: evaluation for evaluation in materialized.result.get_asset_check_evaluations()
+    }
+    assert set(evaluations) == {"clean_lyrics_is_valid", "char_lm_blessing", "artist_char_lm_blessing"}
+    assert all(evaluation.passed for evaluation in evaluations.values())
+    assert evaluations["clean_lyrics_is_valid"].metadata["expectations_failed"].value == 0
+    assert evaluations["char_lm_blessing"].metadata["champion"].value == "none yet"
 
 
 def test_every_artist_is_in_every_split_and_the_vocabulary(materialized: Materialized) -> None:
@@ -87,10 +92,14 @@ def test_tfrecords_hold_each_split_in_shards(materialized: Materialized) -> None
         assert len(list(Path(layout.loc[split, "path"]).glob("part-*-of-00002.tfrecord"))) == 2
 
 
-def test_models_are_saved_with_checkpoints_and_tensorboard_logs(materialized: Materialized) -> None:
+def test_models_are_saved_as_versions_with_checkpoints_and_tensorboard_logs(materialized: Materialized) -> None:
     for task in ("char_lm", "artist_char_lm"):
         folder = model_dir(materialized.lake / "models", task)
-        assert (folder / "model.keras").exists() and (folder / "checkpoints" / "state.json").exists()
+        version = folder / materialized.metadata(f"{task}_model")["version"]
+        assert (version / "model.keras").exists() and (version / "vocabulary.json").exists()
+        record = json.loads((version / "version.json").read_text())
+        assert record["data_version"] and record["code_version"] and record["config"]["lstm_units"] == 96
+        assert (folder / "checkpoints" / "state.json").exists() and not (folder / "model.keras").exists()
         assert list((materialized.lake / "tensorboard" / task).rglob("events.out.tfevents.*"))
     assert materialized.metadata("char_lm_model")["epochs_run"] >= 1
 
@@ -119,9 +128,78 @@ def test_samples_cover_every_temperature_in_a_markdown_table(materialized: Mater
 
 
 def test_low_temperature_samples_are_less_diverse_than_high_temperature(materialized: Materialized) -> None:
-    model = CharLM.from_keras(*load_char_lm(model_dir(materialized.lake / "models", "char_lm")))
+    version = materialized.metadata("char_lm_model")["version"]
+    model = CharLM.from_keras(*load_char_lm(model_dir(materialized.lake / "models", "char_lm") / version))
     ratios = {
         temperature: [distinct_ngram_ratio(sample(model, "Why", temperature, 400, seed), 3) for seed in range(3)]
         for temperature in (0.2, 1.5)
     }
     assert max(ratios[0.2]) + 0.15 < min(ratios[1.5])
+
+
+@pytest.mark.parametrize("task", ["char_lm", "artist_char_lm"])
+def test_first_training_is_promoted(materialized: Materialized, task: str) -> None:
+    champion = json.loads((materialized.lake / "models" / task / "champion.json").read_text())
+    report = json.loads((materialized.lake / "reports" / f"{task}.json").read_text())
+    assert report["task"] == task and report["primary_metric"] == "bits_per_char"
+    assert champion["version"] == materialized.metadata(f"{task}_model")["version"] == report["candidate"]["version"]
+    assert champion["value"] == report["metrics"]["bits_per_char"]
+    assert report["champion_before"] is None and report["promoted"] is True
+    assert materialized.metadata("lyrics_samples")[f"{task}_version"] == champion["version"]
+
+
+def test_load_champion_returns_a_model_that_samples_lyrics(materialized: Materialized) -> None:
+    from assets.common.model_registry import load_champion
+    from assets.lyrics.vocabulary import Vocabulary
+
+    model, version = load_champion("lyrics", "char_lm", str(materialized.home))
+    vocabulary = Vocabulary.load(Path(version.path) / "vocabulary.json")
+    text = sample(CharLM.from_keras(model, vocabulary), "Why", 0.5, 80, seed=0)
+    assert text.startswith("Why") and len(text) > len("Why")
+    artist_model, artist_version = load_champion("lyrics", "artist_char_lm", str(materialized.home))
+    artist_lm = CharLM.from_keras(artist_model, Vocabulary.load(Path(artist_version.path) / "vocabulary.json"))
+    assert artist_lm.conditioned and sample(artist_lm, "Well", 0.5, 40, 0, artist=vocabulary.artists[0])
+
+
+WEAK_MODEL = {"lstm_units": 4, "embedding_dim": 4, "artist_embedding_dim": 2, "max_epochs": 1, "learning_rate": 1e-4}
+WEAK_CONFIG = {"ops": {"char_lm_model": {"config": WEAK_MODEL}, "artist_char_lm_model": {"config": WEAK_MODEL}}}
+
+
+@pytest.fixture(scope="module")
+def weak_rerun(materialized: Materialized) -> tuple[dg.ExecuteInProcessResult, dict, dict]:
+    """A deliberately weak retraining of both models in the same lake; the first run's reports are put back."""
+    lake = materialized.lake
+    champions = {task: (lake / "models" / task / "champion.json").read_text() for task in ("char_lm", "artist_char_lm")}
+    saved_reports = lake.parent / "lyrics_reports_of_the_first_run"
+    shutil.copytree(lake / "reports", saved_reports)
+    names = ("char_lm_model", "artist_char_lm_model", "lyrics_report", "char_lm_champion", "artist_char_lm_champion")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ENCORE_HOME", str(materialized.home))
+        patch.delenv("ENCORE_RAW_ROOT", raising=False)
+        result = dg.materialize(
+            [*raw_assets_for_domain("lyrics"), *LYRICS_ASSETS, *LYRICS_CHECKS],
+            selection=[dg.AssetKey(name) for name in names],
+            resources=local_resources(),
+            run_config=WEAK_CONFIG,
+            raise_on_error=False,
+        )
+    reports = {task: json.loads((lake / "reports" / f"{task}.json").read_text()) for task in champions}
+    shutil.rmtree(lake / "reports")
+    shutil.copytree(saved_reports, lake / "reports")
+    return result, champions, reports
+
+
+@pytest.mark.parametrize("task", ["char_lm", "artist_char_lm"])
+def test_a_weak_retraining_is_not_promoted(materialized: Materialized, weak_rerun, task: str) -> None:
+    result, champions_before, reports = weak_rerun
+    assert not result.success
+    [blessing] = [check for check in result.get_asset_check_evaluations() if check.check_name == f"{task}_blessing"]
+    assert not blessing.passed and "worse than the champion" in blessing.metadata["reasons"].value
+    assert (materialized.lake / "models" / task / "champion.json").read_text() == champions_before[task]
+    champion, weak = json.loads(champions_before[task]), reports[task]
+    assert weak["promoted"] is False and weak["candidate"]["version"] != champion["version"]
+    # The champion is re-scored on the same test songs and gets the value it was promoted with.
+    assert weak["champion_before"]["version"] == champion["version"]
+    assert weak["champion_before"]["metrics"]["bits_per_char"] == pytest.approx(champion["value"], rel=1e-5)
+    materialized_now = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
+    assert f"{task}_champion" not in materialized_now

@@ -43,8 +43,8 @@ def materialized(tmp_path_factory: pytest.TempPathFactory) -> tuple[dg.ExecuteIn
 def test_the_group_materializes_and_the_check_passes(materialized: tuple) -> None:
     result, _ = materialized
     assert result.success
-    checks = result.get_asset_check_evaluations()
-    assert [(check.check_name, check.passed) for check in checks] == [("clean_setlists_is_valid", True)]
+    checks = {check.check_name: check.passed for check in result.get_asset_check_evaluations()}
+    assert checks == {"clean_setlists_is_valid": True, "next_song_report_blessing": True}
 
 
 def test_clean_setlists_removes_duplicates_and_keys_two_show_dates(materialized: tuple) -> None:
@@ -104,8 +104,10 @@ def test_rotation_has_a_row_per_show_and_song(materialized: tuple) -> None:
 def test_the_model_is_saved_with_checkpoints_and_tensorboard_logs(materialized: tuple) -> None:
     _, lake = materialized
     row = pd.read_parquet(lake / "next_song_model.parquet").iloc[0]
-    assert Path(row["model_path"]) == lake / "models" / "next_song" / "next_song.keras"
+    assert Path(row["model_path"]) == lake / "models" / "next_song" / row["version"] / "model.keras"
     assert Path(row["model_path"]).exists()
+    record = json.loads((lake / "models" / "next_song" / row["version"] / "version.json").read_text())
+    assert record["config"]["units"] == 32 and record["data_version"] and record["code_version"]
     assert json.loads(row["hyperparameters"])["units"] == 32
     assert row["epochs_run"] == 3
     # The saved model is a fresh fit on train+valid for the early-stopped run's best epoch count.
@@ -151,3 +153,73 @@ def test_the_sweep_writes_one_row_per_configuration_and_a_report(materialized: t
     report = json.loads((lake / "reports" / "next_song_sweep.json").read_text())
     assert report["runs"] == 2
     assert report["model"]["hyperparameters"]["seq_len"] == 10
+
+
+def test_first_training_is_promoted_and_next_setlist_uses_the_champion(materialized: tuple) -> None:
+    result, lake = materialized
+    champion = json.loads((lake / "models" / "next_song" / "champion.json").read_text())
+    report = json.loads((lake / "reports" / "next_song.json").read_text())
+    assert champion["version"] == pd.read_parquet(lake / "next_song_model.parquet").loc[0, "version"]
+    assert champion["version"] == report["candidate"]["version"]
+    assert champion["value"] == report["metrics"]["top1_accuracy"]
+    assert report["champion_before"] is None and report["promoted"] is True
+    assert (
+        result.asset_materializations_for_node("next_setlist")[0].metadata["model_version"].value
+        == (champion["version"])
+    )
+
+
+def test_load_champion_predicts_the_next_song_from_titles(materialized: tuple) -> None:
+    from assets.common.model_registry import load_champion
+    from assets.setlists.predict import next_song_candidates
+
+    _, lake = materialized
+    model, version = load_champion("setlists", "next_song", str(lake.parent.parent))
+    sequences = pd.read_parquet(lake / "song_sequences.parquet")
+    ranked = next_song_candidates(model, version, ["<set>", "Chalk Dust Torture", "Bathtub Gin"], 5, sequences)
+    assert len(ranked) == 5 and {title for title, _ in ranked}.isdisjoint({"<pad>", "<unk>"})
+    probabilities = [probability for _, probability in ranked]
+    assert probabilities == sorted(probabilities, reverse=True) and 0 < sum(probabilities) <= 1 + 1e-6
+
+
+WEAK_CONFIG = {
+    "ops": {
+        "next_song_model": {"config": {"max_epochs": 1, "units": 2, "seq_len": 20, "learning_rate": 1e-4}},
+        "next_song_report": {"config": {"random_split": False}},
+    }
+}
+
+
+def test_a_weak_retraining_is_not_promoted(materialized: tuple) -> None:
+    """Runs last in this module: it retrains in the same lake (the first run's report is put back)."""
+    _, lake = materialized
+    home = lake.parent.parent
+    champion_file = lake / "models" / "next_song" / "champion.json"
+    champion_before = champion_file.read_text()
+    first_report = (lake / "reports" / "next_song.json").read_text()
+    result = dg.materialize(
+        [*SETLISTS_ASSETS, *SETLISTS_CHECKS],
+        selection=[dg.AssetKey(name) for name in ("next_song_model", "next_song_report", "next_song_champion")],
+        resources={
+            "io_manager": ParquetIOManager(home=str(home)),
+            "lake": LakeResource(home=str(home)),
+            "raw_data": RawDataResource(home=str(home)),
+            "training": TrainingResource(home=str(home), device="cpu"),
+        },
+        run_config=WEAK_CONFIG,
+        raise_on_error=False,
+    )
+    weak = json.loads((lake / "reports" / "next_song.json").read_text())
+    (lake / "reports" / "next_song.json").write_text(first_report)
+    assert not result.success
+    [blessing] = [check for check in result.get_asset_check_evaluations() if check.check_name.endswith("blessing")]
+    assert not blessing.passed and "worse than the champion" in blessing.metadata["reasons"].value
+    assert champion_file.read_text() == champion_before
+    champion = json.loads(champion_before)
+    assert weak["promoted"] is False and weak["candidate"]["version"] != champion["version"]
+    # Same test windows, same penalty procedure: the champion scores what it scored when promoted.
+    assert weak["champion_before"]["version"] == champion["version"]
+    assert weak["champion_before"]["metrics"]["top1_accuracy"] == pytest.approx(champion["value"], abs=1e-6)
+    assert "next_song_champion" not in {
+        event.asset_key.path[-1] for event in result.get_asset_materialization_events() if event.asset_key
+    }
