@@ -78,7 +78,7 @@ def generate_tokens(
     while len(generated) < max_tokens:
         context = ([*context, generated[-1][0]])[-settings.seq_len :]
         marks = ([*marks, generated[-1][1]])[-settings.seq_len :]
-        probabilities = _next_probabilities(model, settings, context, marks, rotation, temperature)
+        probabilities = next_probabilities(model, settings, context, marks, rotation, temperature)
         banned = [PAD_ID, UNKNOWN_ID, *(token for token, _ in generated if token >= first_song)]
         if generated[-1][0] < first_song:
             banned += [SET_START_ID, ENCORE_START_ID, SHOW_END_ID]  # a marker is followed by a song
@@ -99,7 +99,7 @@ def generate_tokens(
     return generated
 
 
-def _next_probabilities(
+def next_probabilities(
     model: Any,
     settings: NextSongSettings,
     context: list[int],
@@ -107,6 +107,7 @@ def _next_probabilities(
     rotation: np.ndarray,
     temperature: float,
 ) -> np.ndarray:
+    """Next-token probabilities (float64, at `temperature`) after `context`, its marks and the show's rotation."""
     padded = np.zeros((1, settings.seq_len), dtype=np.int32)
     padded[0, -len(context) :] = context
     inputs = {"context": padded}

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assets.setlists.generate import _next_probabilities, next_show_rotation
+from assets.setlists.generate import next_probabilities, next_show_rotation
 from assets.setlists.rotation import NUM_FEATURES
 from assets.setlists.sequences import MARK_IDS, PAD_ID, SPECIAL_TOKENS, UNKNOWN_ID
 
@@ -52,7 +52,7 @@ def next_song_candidates(
         rotation = next_show_rotation(sequences, len(tokens), rotation_window)
     else:
         rotation = np.zeros((len(tokens), NUM_FEATURES))
-    probabilities = _next_probabilities(model, settings, context, marks, rotation, 1.0)
+    probabilities = next_probabilities(model, settings, context, marks, rotation, 1.0)
     probabilities[[PAD_ID, UNKNOWN_ID]] = 0.0
     best = np.argsort(-probabilities, kind="stable")[:k]
     return [(tokens[index], float(probabilities[index])) for index in best]
