@@ -109,19 +109,36 @@ def step_workers(dagster_home: Path) -> dict[str, str]:
     """Step key -> Celery worker (name@host) of the latest run, from the engine events of the instance."""
     import dagster as dg
 
-    previous = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(dagster_home)
-    try:
-        with dg.DagsterInstance.get() as instance:
-            run = instance.get_runs(limit=1)[0]
-            workers = {}
-            for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
-                worker = entry.dagster_event.engine_event_data.metadata.get("Celery worker")
-                if worker is not None:
-                    workers[entry.dagster_event.step_key] = str(worker.value)
-            return workers
-    finally:
-        if previous is None:
-            os.environ.pop("DAGSTER_HOME", None)
-        else:
-            os.environ["DAGSTER_HOME"] = previous
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        run = instance.get_runs(limit=1)[0]
+        workers = {}
+        for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+            worker = entry.dagster_event.engine_event_data.metadata.get("Celery worker")
+            if worker is not None:
+                workers[entry.dagster_event.step_key] = str(worker.value)
+        return workers
+
+
+def main() -> None:
+    """`python -m bench.executors [--scratch DIR]`: this comparison alone; DIR keeps both Encore homes."""
+    import argparse
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scratch", type=Path, default=None, help="keep the homes and logs here (must not exist)")
+    arguments = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        scratch = arguments.scratch or Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        started_load = os.getloadavg()[0]
+        rows = measure(scratch)
+    rows = [("load average (1 min) at start", started_load, "runnable"), *rows,
+            ("load average (1 min) at end", os.getloadavg()[0], "runnable")]  # fmt: skip
+    width = max(len(name) for name, _, _ in rows)
+    for name, value, unit in rows:
+        print(f"{name:<{width}}  {value:>10.2f}  {unit}")
+    output = REPOSITORY / "bench" / "results" / "executors.json"
+    output.write_text(json.dumps([{"benchmark": n, "value": round(v, 2), "unit": u} for n, v, u in rows], indent=2))
+
+
+if __name__ == "__main__":
+    main()
