@@ -16,7 +16,7 @@ import site
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import current_process, get_context
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -151,7 +151,10 @@ def features_for_clip(key: str, path: str, naive: bool = False) -> ClipResult:
 
 
 def available_workers() -> int:
-    """CPU cores this process may use (the affinity mask, not the machine's total)."""
+    """CPU cores this process may use (the affinity mask, not the machine's total); 1 in a daemonic
+    process, which may not start worker processes (a Celery prefork worker runs each step in one)."""
+    if current_process().daemon:
+        return 1
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
@@ -167,13 +170,14 @@ def map_clips(
 ) -> list[T]:
     """``worker(key, path, **options)`` for every (key, path) in a process pool (0 = every available core).
 
-    Results come back in input order. The pool uses ``spawn`` so it is safe even when the parent has
+    Results come back in input order. In a daemonic process (which may not have children) every clip is
+    done in this process instead. The pool uses ``spawn`` so it is safe even when the parent has
     TensorFlow threads running. Dagster puts the code location on ``sys.path`` only while it loads it,
     so each worker adds the repository root itself (``site.addsitedir`` is importable without it)
     before unpickling its first task.
     """
     clips = list(clips)
-    workers = workers or available_workers()
+    workers = 1 if current_process().daemon else workers or available_workers()
     if workers == 1 or len(clips) <= 1:
         results = []
         for done, (key, path) in enumerate(clips, start=1):

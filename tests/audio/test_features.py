@@ -1,7 +1,9 @@
 """Feature extraction: the fast median filter and HPSS equal librosa's, the shared-STFT features equal the
 one-call-per-feature recipe, corrupt clips are reported, and the parity measure behaves."""
 
+import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,10 +14,12 @@ import soundfile
 from assets.audio.feature_table import build_feature_table, feature_parity
 from assets.audio.features import (
     FEATURE_COLUMNS,
+    available_workers,
     extract_features,
     extract_features_naive,
     extract_many,
     load_clip,
+    map_clips,
 )
 from assets.audio.median import hpss, median_filter_axis
 
@@ -128,3 +132,28 @@ def test_feature_table_uses_clips_then_the_shipped_rows(tmp_path: Path) -> None:
         ("gtzan", "no clip and no shipped feature row"),
     ]
     assert features["length"].iloc[0] == 33_075
+
+
+def _keys_in_a_daemon(results: Any) -> None:
+    clips = [("a", "x"), ("b", "y"), ("c", "z")]
+    results.put((available_workers(), map_clips(_key_and_path, clips, workers=2)))
+
+
+def _key_and_path(key: str, path: str) -> str:
+    return f"{key}:{path}"
+
+
+def test_a_daemonic_process_extracts_in_process_instead_of_starting_a_pool() -> None:
+    """A Celery prefork worker runs each step in a daemonic process, which may not have children."""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    daemon = context.Process(target=_keys_in_a_daemon, args=(results,), daemon=True)
+    daemon.start()
+    try:
+        workers, keys = results.get(timeout=30)
+    finally:
+        daemon.join(timeout=10)
+        if daemon.is_alive():
+            daemon.kill()
+    assert workers == 1
+    assert keys == ["a:x", "b:y", "c:z"]
