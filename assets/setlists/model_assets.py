@@ -117,8 +117,8 @@ def next_song_report(
     markers too; an `<unk>` target is always a miss): top-1/top-5 accuracy, log loss, song-only and
     known-only top-1, per-song F1, accuracy on openers / encores / after a segue, and the same
     configuration's top-1 on a random split of shows for comparison with published figures. The current
-    champion is scored on the same test windows, with its recent-song penalty tuned on the same valid
-    windows (for the blocking check `next_song_report_blessing`)."""
+    champion is scored on the same test windows, with the recent-song penalty stored in its version (for
+    the blocking check `next_song_report_blessing`)."""
     from assets.setlists.training_run import TASK, evaluate_next_song, score_version
 
     model_row = next_song_model.iloc[0].to_dict()

@@ -178,10 +178,6 @@ def in_current_vocabulary(model: Any, settings: NextSongSettings, stored: list[s
     return keras.Model(inputs=inputs, outputs=logits, name="next_song_in_current_vocabulary")
 
 
-def _test_windows(lake: Any, stored_seq_len: int) -> dict[str, Any]:
-    return {split: read_windows(paths.tfrecords_dir(lake, split), stored_seq_len) for split in ("valid", "test")}
-
-
 def score_version(
     version: ModelVersion,
     sequences: pd.DataFrame,
@@ -190,18 +186,19 @@ def score_version(
     lake: Any,
     stored_seq_len: int,
 ) -> dict[str, float]:
-    """A stored version (the champion) on the candidate's test windows, after the recent-song penalty tuned on
-    the same valid windows: exactly the candidate's procedure. Empty when the version cannot read this data
-    (a longer context than the TFRecords hold)."""
+    """A stored version (the champion) on the candidate's test windows, with the recent-song penalty stored
+    in its version: exactly the candidate's procedure. Empty when the version cannot read this data (a
+    longer context than the TFRecords hold)."""
     model, settings = load_version(version, vocabulary)
     if settings.seq_len > stored_seq_len:
         return {}
-    windows = _test_windows(lake, stored_seq_len)
     rotation = rotation_matrix(rotation_table, len(vocabulary))
     penalty = version.config.get("recent_song_penalty")
     if penalty is None:  # a version saved before the penalty was stored with it: tune it on valid, as then
-        penalty, _ = tune_penalty(model, settings, windows["valid"], rotation, sequences)
-    return score_test(model, settings, windows["test"], rotation, sequences, float(penalty), pd.DataFrame()).metrics
+        valid = read_windows(paths.tfrecords_dir(lake, "valid"), stored_seq_len)
+        penalty, _ = tune_penalty(model, settings, valid, rotation, sequences)
+    test = read_windows(paths.tfrecords_dir(lake, "test"), stored_seq_len)
+    return score_test(model, settings, test, rotation, sequences, float(penalty), pd.DataFrame()).metrics
 
 
 def evaluate_next_song(
