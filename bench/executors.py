@@ -13,7 +13,15 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.operations.processes import BIN, REPOSITORY, base_environment, free_port, running, wait_until
+from tests.operations.processes import (
+    BIN,
+    REPOSITORY,
+    base_environment,
+    celery_workers_by_step,
+    free_port,
+    running,
+    wait_until,
+)
 
 Row = tuple[str, float, str]
 SAMPLE_RUN_CONFIG = "pipelines/sample_run_config.yaml"  # the README's and CI's materialization settings
@@ -106,17 +114,11 @@ def measure(scratch: Path) -> list[Row]:
 
 
 def step_workers(dagster_home: Path) -> dict[str, str]:
-    """Step key -> Celery worker (name@host) of the latest run, from the engine events of the instance."""
+    """Step key -> Celery worker (name@host) of the latest run in this instance."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        run = instance.get_runs(limit=1)[0]
-        workers = {}
-        for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
-            worker = entry.dagster_event.engine_event_data.metadata.get("Celery worker")
-            if worker is not None:
-                workers[entry.dagster_event.step_key] = str(worker.value)
-        return workers
+        return celery_workers_by_step(instance, instance.get_runs(limit=1)[0].run_id)
 
 
 def main() -> None:

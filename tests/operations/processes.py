@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -97,3 +98,16 @@ def require_program(program: str, package: str) -> str:
     if os.environ.get("ENCORE_REQUIRE_SYSTEM_TESTS") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def celery_workers_by_step(instance: Any, run_id: str) -> dict[str, str]:
+    """Step key -> the Celery worker (``name@host``) that ran it, from the engine event that the Celery
+    executor logs for each step it hands to a worker."""
+    import dagster as dg
+
+    workers: dict[str, str] = {}
+    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+        worker = entry.dagster_event.engine_event_data.metadata.get("Celery worker")
+        if worker is not None:
+            workers[entry.dagster_event.step_key] = str(worker.value)
+    return workers

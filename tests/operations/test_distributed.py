@@ -26,6 +26,7 @@ from tests.operations.processes import (
     BIN,
     REPOSITORY,
     base_environment,
+    celery_workers_by_step,
     free_port,
     log_tail,
     require_program,
@@ -143,18 +144,11 @@ def _latest_run(instance: dg.DagsterInstance, job_name: str) -> dg.DagsterRun:
 
 def _step_placements(instance: dg.DagsterInstance, run_id: str) -> dict[str, StepPlacement]:
     """Worker (from the Celery task's engine event) and pid (from the step-start event) of every step."""
-    workers: dict[str, str] = {}
-    pids: dict[str, int] = {}
-    for entry in instance.all_logs(run_id):
-        event = entry.dagster_event
-        if event is None or event.step_key is None:
-            continue
-        if event.event_type == dg.DagsterEventType.STEP_START:
-            pids[event.step_key] = event.pid
-        elif event.event_type == dg.DagsterEventType.ENGINE_EVENT:
-            worker = event.engine_event_data.metadata.get("Celery worker")
-            if worker is not None:
-                workers[event.step_key] = worker.value
+    workers = celery_workers_by_step(instance, run_id)
+    pids = {
+        entry.dagster_event.step_key: entry.dagster_event.pid
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START)
+    }
     assert set(workers) == set(pids), (workers, pids)
     return {
         step: StepPlacement(worker=workers[step].split("@")[0], host=workers[step].split("@")[1], pid=pids[step])
