@@ -204,7 +204,6 @@ def refit_model(
         checkpoint_dir=checkpoint_dir,
         fingerprint=fingerprint,
         monitor=None,
-        patience=epochs + 1,
         tensorboard_dir=tensorboard_dir,
     )
     return TrainedModel(model, outcome.epochs_run, outcome.epochs_run, float("nan"), time.perf_counter() - started,
