@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.common.dagster_metadata import TRAINED_MODEL_TAGS
 from assets.common.sources import DOMAINS
+from assets.setlists.sweep_assets import SWEEP_GROUP
 
 DOMAIN_JOBS: list[dg.UnresolvedAssetJobDefinition] = [
     dg.define_asset_job(
@@ -15,15 +17,19 @@ DOMAIN_JOBS: list[dg.UnresolvedAssetJobDefinition] = [
     for domain in DOMAINS
 ]
 
-# Resolved against the asset graph when the code location loads, so a domain's new `*_model` asset
-# (and the reports downstream of it) joins the job without an edit here.
-TRAINING_AND_DOWNSTREAM = dg.AssetSelection.from_string('key:"*_model"+')
+# Resolved against the asset graph when the code location loads: every asset tagged as fitting a model
+# (`TRAINED_MODEL_TAGS`, whatever its name), and everything downstream of them. The hyperparameter sweep
+# sits downstream of the song embeddings but is an experiment, run by its own `setlists_sweep_job`.
+TRAINING_AND_DOWNSTREAM = dg.AssetSelection.tag(
+    *next(iter(TRAINED_MODEL_TAGS.items()))
+).downstream() - dg.AssetSelection.groups(SWEEP_GROUP)
 
 retrain_all_job = dg.define_asset_job(
     name="retrain_all",
     selection=TRAINING_AND_DOWNSTREAM,
-    description="Retrain every model (every asset whose name ends in `_model`) and rebuild everything "
-    "downstream of them (evaluation reports), reading the current cleaned data and features.",
+    description="Retrain every model (every asset tagged `encore/role=trained_model`: the Keras models, the "
+    "scikit-learn genre models and the Word2Vec song embeddings) and rebuild everything downstream of them "
+    "(evaluation reports, champions), reading the current cleaned data and features.",
 )
 
 

@@ -30,13 +30,20 @@ def test_five_groups_are_present() -> None:
 
 
 def test_every_model_asset_requires_training_and_the_gpu_pool() -> None:
-    for assets_def in defs.resolve_asset_graph().assets_defs:
-        for key in assets_def.keys:
-            if not key.path[-1].endswith("_model"):
-                continue
-            assert "training" in assets_def.required_resource_keys, key
-            assert assets_def.op.pool == "gpu", key
-            assert "dagster-k8s/config" in assets_def.op.tags, key
+    model_assets = [
+        (key, assets_def)
+        for assets_def in defs.resolve_asset_graph().assets_defs
+        for key in assets_def.keys
+        if key.path[-1].endswith("_model")
+    ]
+    assert {key.to_user_string() for key, _ in model_assets} == {
+        "next_song_model", "char_lm_model", "artist_char_lm_model", "pianoroll_model", "velocity_model",
+        "genre_cnn_model", "play_forecast_model",
+    }  # fmt: skip
+    for key, assets_def in model_assets:
+        assert "training" in assets_def.required_resource_keys, key
+        assert assets_def.op.pool == "gpu", key
+        assert "dagster-k8s/config" in assets_def.op.tags, key
 
 
 def test_dagster_cli_validates_the_definitions() -> None:

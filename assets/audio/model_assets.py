@@ -13,7 +13,7 @@ from pydantic import Field
 from assets.audio.feature_table import clip_list
 from assets.audio.features import available_workers, map_clips
 from assets.audio.spectrograms import encode_example, mel_for_clip, mel_table, tfrecords_dir, write_labels
-from assets.common.dagster_metadata import TRAINING_ASSET_ARGS, table_metadata
+from assets.common.dagster_metadata import MODEL_ASSET_ARGS, TRAINED_MODEL_TAGS, table_metadata
 from assets.common.quarantine import BadRecord, write_quarantine
 from resources.lake import LakeResource
 from resources.training import TrainingResource
@@ -105,7 +105,7 @@ class ClassicModelsConfig(dg.Config):
     )
 
 
-@dg.asset(group_name=DOMAIN, kinds={"sklearn"})
+@dg.asset(group_name=DOMAIN, kinds={"sklearn"}, tags=TRAINED_MODEL_TAGS)
 def genre_classic_models(
     context: dg.AssetExecutionContext,
     config: ClassicModelsConfig,
@@ -178,7 +178,7 @@ def tensorboard_dir(context: dg.AssetExecutionContext, training: TrainingResourc
     return training.tensorboard_dir(DOMAIN, f"genre_cnn_{collection}")
 
 
-@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, deps=[audio_tfrecords], **TRAINING_ASSET_ARGS)
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, deps=[audio_tfrecords], **MODEL_ASSET_ARGS)
 def genre_cnn_model(
     context: dg.AssetExecutionContext,
     config: CnnConfig,

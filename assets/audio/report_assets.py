@@ -8,7 +8,7 @@ from assets.audio.feature_table import feature_parity
 from assets.audio.spectrograms import tfrecords_dir
 from assets.common.champions import challenger_fields
 from assets.common.dagster_metadata import report_metadata
-from assets.common.reports import write_report
+from assets.common.reports import write_no_candidate, write_report
 from resources.lake import LakeResource
 from resources.training import TrainingResource
 
@@ -46,15 +46,6 @@ def challenger_report_fields(
     )
 
 
-def remove_stale_report(lake: LakeResource, collection: str) -> int:
-    """Delete an earlier run's report of a collection that is absent now, so no check or leaderboard reads it."""
-    stale = list(lake.reports_dir(DOMAIN).glob(f"genre_{collection}.*"))
-    stale += list(lake.reports_dir(DOMAIN).glob(f"genre_{collection}_*.png"))
-    for path in stale:
-        path.unlink()
-    return len(stale)
-
-
 def parity_summary(features: pd.DataFrame, raw_gtzan_files: pd.DataFrame) -> dict | None:
     shipped = shipped_tables(raw_gtzan_files).get("gtzan")
     if shipped is None:
@@ -84,7 +75,13 @@ def genre_reports(
         models = genre_classic_models[genre_classic_models["collection"] == collection]
         cnns = genre_cnn_model[genre_cnn_model["collection"] == collection]
         if (models.empty and cnns.empty) or not (features["split"] == "test").any():
-            context.log.info(f"{collection}: no trained models or no test tracks, no report")
+            missing = (
+                "no model was trained (no train and valid split)" if models.empty and cnns.empty else "no test tracks"
+            )
+            reason = f"{collection}: {len(features)} tracks with features, but {missing}"
+            write_no_candidate(lake.reports_dir(DOMAIN), f"genre_{collection}", reason, input_present=True)
+            context.log.error(f"{reason}: no report, so the genre_{collection} blessing fails")
+            reported.add(str(collection))
             continue
         results = score_classic_models(models, features)
         for row in cnns.itertuples(index=False):
@@ -99,6 +96,7 @@ def genre_reports(
             metadata[f"{collection}_{key}"] = value
         context.log.info(f"{collection}: best {report.model['name']} {report.metrics}, baselines {report.baselines}")
     for collection in sorted(set(KNOWN_COLLECTIONS) - reported):
-        removed = remove_stale_report(lake, collection)
+        reason = f"the {collection} collection is absent from the raw audio this run"
+        removed = write_no_candidate(lake.reports_dir(DOMAIN), f"genre_{collection}", reason, input_present=False)
         context.log.info(f"{collection}: absent this run, no genre_{collection} report ({removed} stale files removed)")
     return dg.MaterializeResult(metadata=metadata)

@@ -26,6 +26,7 @@ from assets.common.model_registry import (
     read_champion,
     read_version,
 )
+from assets.common.reports import read_no_candidate
 from resources.lake import LakeResource
 
 
@@ -94,13 +95,21 @@ def _decision(spec: ChampionTask, report: dict[str, Any]) -> tuple[Any, float | 
     return decision, champion, baselines
 
 
-def _absent(spec: ChampionTask, lake: LakeResource) -> dict[str, Any]:
-    """Metadata for a task whose report was not written this run (e.g. its data collection is absent)."""
-    return {
-        "skipped": f"no report {spec.report_path(lake).name}: the report asset wrote none for {spec.task} "
-        "(its input data is absent), so there is no candidate to bless or promote",
-        "reasons": "report absent",
-    }
+def _no_report(spec: ChampionTask, lake: LakeResource) -> tuple[bool, dict[str, Any]]:
+    """Whether a task without a report this run may pass its blessing, and the check's metadata.
+
+    It passes only when its report asset recorded that the task's input data is absent; data that is
+    present but produced no candidate, or no record at all, fails (a green run must have a model)."""
+    record = read_no_candidate(lake.reports_dir(spec.domain), spec.report_name)
+    if record is not None and not record["input_present"]:
+        skipped = f"no report {spec.report_path(lake).name}: {record['reason']}; no candidate to bless or promote"
+        return True, {"skipped": skipped, "reasons": "input data absent"}
+    reason = (
+        record["reason"]
+        if record is not None
+        else (f"`{spec.report_asset}` wrote neither {spec.report_path(lake).name} nor a reason for having no candidate")
+    )
+    return False, {"reasons": f"no {spec.task} candidate: {reason}"}
 
 
 def build_champion_definitions(spec: ChampionTask) -> tuple[dg.AssetChecksDefinition, dg.AssetsDefinition]:
@@ -115,7 +124,8 @@ def build_champion_definitions(spec: ChampionTask) -> tuple[dg.AssetChecksDefini
     )
     def blessing(lake: LakeResource) -> dg.AssetCheckResult:
         if not spec.report_path(lake).exists():
-            return dg.AssetCheckResult(passed=True, metadata=_absent(spec, lake))
+            passed, metadata = _no_report(spec, lake)
+            return dg.AssetCheckResult(passed=passed, metadata=metadata)
         report = json.loads(spec.report_path(lake).read_text())
         decision, champion, baselines = _decision(spec, report)
         return dg.AssetCheckResult(
@@ -142,7 +152,7 @@ def build_champion_definitions(spec: ChampionTask) -> tuple[dg.AssetChecksDefini
         report_path = spec.report_path(lake)
         if not report_path.exists():
             context.log.info(f"{spec.task}: no report at {report_path}, nothing to promote")
-            return dg.MaterializeResult(metadata={**_absent(spec, lake), "promoted": False})
+            return dg.MaterializeResult(metadata={**_no_report(spec, lake)[1], "promoted": False})
         report = json.loads(report_path.read_text())
         task_dir = spec.task_dir(lake)
         candidate_version = report["candidate"]["version"]

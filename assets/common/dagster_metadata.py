@@ -22,6 +22,10 @@ GPU_OP_TAGS: dict[str, Any] = {
 }
 TRAINING_ASSET_ARGS: dict[str, Any] = {"pool": "gpu", "op_tags": GPU_OP_TAGS}
 
+# Every asset that fits a model carries this tag: `retrain_all` selects by it, not by a name pattern.
+TRAINED_MODEL_TAGS: dict[str, str] = {"encore/role": "trained_model"}
+MODEL_ASSET_ARGS: dict[str, Any] = {**TRAINING_ASSET_ARGS, "tags": TRAINED_MODEL_TAGS}
+
 
 def table_metadata(frame: pd.DataFrame, path: Path | None = None, preview_rows: int = 5) -> dict[str, Any]:
     """Row count, column list and a Markdown preview of a table (and its path when written by the asset)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -103,8 +104,11 @@ def png_markdown(png: bytes, alt: str) -> str:
 def write_report(
     reports_dir: Path, name: str, report: Report, plots: Mapping[str, bytes] | None = None, notes_markdown: str = ""
 ) -> dict[str, Path]:
-    """Write ``<name>.json``, ``<name>.md`` and ``<name>_<plot>.png`` atomically; return their paths."""
+    """Write ``<name>.json``, ``<name>.md`` and ``<name>_<plot>.png`` atomically; return their paths.
+
+    An earlier run's :func:`write_no_candidate` record for ``name`` is removed: this report supersedes it."""
     reports_dir = Path(reports_dir)
+    no_candidate_path(reports_dir, name).unlink(missing_ok=True)
     paths = {"json": write_json_atomic(reports_dir / f"{name}.json", report.to_dict())}
     plot_links = []
     for plot_name, png in (plots or {}).items():
@@ -118,3 +122,29 @@ def write_report(
     )
     paths["markdown"] = write_text_atomic(reports_dir / f"{name}.md", markdown)
     return paths
+
+
+def no_candidate_path(reports_dir: Path, name: str) -> Path:
+    return Path(reports_dir) / f"{name}.no_candidate.json"
+
+
+def write_no_candidate(reports_dir: Path, name: str, reason: str, *, input_present: bool) -> int:
+    """Record why the report ``name`` has no candidate this run, and delete its earlier report files.
+
+    ``input_present=False`` (the task's optional input data is absent) lets the task's blessing pass as
+    skipped; ``True`` (data present, yet no model came out) fails it with ``reason``. Returns how many stale
+    report files were deleted."""
+    reports_dir = Path(reports_dir)
+    stale = [reports_dir / f"{name}.json", reports_dir / f"{name}.md", *reports_dir.glob(f"{name}_*.png")]
+    removed = 0
+    for path in stale:
+        if path.exists():
+            path.unlink()
+            removed += 1
+    write_json_atomic(no_candidate_path(reports_dir, name), {"reason": reason, "input_present": input_present})
+    return removed
+
+
+def read_no_candidate(reports_dir: Path, name: str) -> dict[str, Any] | None:
+    path = no_candidate_path(reports_dir, name)
+    return json.loads(path.read_text()) if path.exists() else None

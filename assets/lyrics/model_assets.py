@@ -9,7 +9,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from assets.common.dagster_metadata import TRAINING_ASSET_ARGS
+from assets.common.dagster_metadata import MODEL_ASSET_ARGS
 from assets.common.model_registry import code_version, write_version
 from assets.lyrics.model import ModelSettings, model_dir, save_char_lm, train_char_lm
 from assets.lyrics.vocabulary import Vocabulary
@@ -100,7 +100,7 @@ def _train(
     )
 
 
-@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, **TRAINING_ASSET_ARGS)
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, **MODEL_ASSET_ARGS)
 def char_lm_model(
     config: CharLMConfig,
     lake: LakeResource,
@@ -116,7 +116,7 @@ def char_lm_model(
     return _train("char_lm", False, config, lake, training, lyrics_tfrecords, char_vocabulary)
 
 
-@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, **TRAINING_ASSET_ARGS)
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, **MODEL_ASSET_ARGS)
 def artist_char_lm_model(
     config: CharLMConfig,
     lake: LakeResource,

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from assets.common.champions import challenger_fields
 from assets.common.dagster_metadata import (
-    TRAINING_ASSET_ARGS,
+    MODEL_ASSET_ARGS,
     check_result_from_validation,
     report_metadata,
     table_metadata,
@@ -123,7 +123,7 @@ class PianoRollModelConfig(dg.Config):
     )
 
 
-@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, deps=[pianoroll_tfrecords], **TRAINING_ASSET_ARGS)
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, deps=[pianoroll_tfrecords], **MODEL_ASSET_ARGS)
 def pianoroll_model(
     context: dg.AssetExecutionContext, config: PianoRollModelConfig, lake: LakeResource, training: TrainingResource
 ) -> dg.Output[pd.DataFrame]:

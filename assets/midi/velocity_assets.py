@@ -10,7 +10,7 @@ from pydantic import Field
 
 from assets.common.champions import challenger_fields
 from assets.common.dagster_metadata import (
-    TRAINING_ASSET_ARGS,
+    MODEL_ASSET_ARGS,
     check_result_from_validation,
     report_metadata,
     table_metadata,
@@ -91,7 +91,7 @@ class VelocityModelConfig(dg.Config):
         )
 
 
-@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, output_required=False, **TRAINING_ASSET_ARGS)
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, output_required=False, **MODEL_ASSET_ARGS)
 def velocity_model(
     context: dg.AssetExecutionContext,
     config: VelocityModelConfig,

@@ -5,7 +5,7 @@ import pandas as pd
 from pydantic import Field
 
 from assets.common.atomic import atomic_path, write_bytes_atomic
-from assets.common.dagster_metadata import table_metadata
+from assets.common.dagster_metadata import TRAINED_MODEL_TAGS, table_metadata
 from assets.common.reports import png_markdown
 from assets.setlists import paths
 from assets.setlists.data_assets import DOMAIN
@@ -22,7 +22,7 @@ class SongEmbeddingsConfig(dg.Config):
     epochs: int = Field(default=20, description="Passes over the training shows.")
 
 
-@dg.asset(group_name=DOMAIN, kinds={"gensim", "pandas"})
+@dg.asset(group_name=DOMAIN, kinds={"gensim", "pandas"}, tags=TRAINED_MODEL_TAGS)
 def song_embeddings(
     song_sequences: pd.DataFrame,
     song_vocabulary: pd.DataFrame,

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from assets.common.atomic import write_text_atomic
 from assets.common.champions import challenger_fields
-from assets.common.dagster_metadata import TRAINING_ASSET_ARGS, report_metadata
+from assets.common.dagster_metadata import MODEL_ASSET_ARGS, TRAINING_ASSET_ARGS, report_metadata
 from assets.common.model_registry import champion_version, read_version
 from assets.common.reports import write_report
 from assets.setlists.data_assets import DOMAIN
@@ -49,7 +49,7 @@ class NextSongModelConfig(dg.Config):
         return NextSongSettings(**{**self.model_dump(), "rotation_features": tuple(self.rotation_features)})
 
 
-@dg.asset(group_name=DOMAIN, kinds={"tensorflow", "keras"}, **TRAINING_ASSET_ARGS)
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow", "keras"}, **MODEL_ASSET_ARGS)
 def next_song_model(
     context: dg.AssetExecutionContext,
     setlist_tfrecords: pd.DataFrame,

@@ -11,7 +11,7 @@ import pandas as pd
 from pydantic import Field
 
 from assets.common.champions import ChampionTask, challenger_fields
-from assets.common.dagster_metadata import TRAINING_ASSET_ARGS, report_metadata, table_metadata
+from assets.common.dagster_metadata import MODEL_ASSET_ARGS, report_metadata, table_metadata
 from assets.common.model_registry import ModelVersion, champion_version, code_version, read_version, write_version
 from assets.common.reports import write_report
 from assets.trends.features import plays_matrix
@@ -60,7 +60,7 @@ class PlayForecastModelConfig(dg.Config):
         return ForecasterSettings(**{f.name: getattr(self, f.name) for f in dataclasses.fields(ForecasterSettings)})
 
 
-@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, **TRAINING_ASSET_ARGS)
+@dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, **MODEL_ASSET_ARGS)
 def play_forecast_model(
     context: dg.AssetExecutionContext,
     config: PlayForecastModelConfig,

@@ -1,13 +1,17 @@
-"""The genre champion helpers: candidate registration and stale reports of an absent collection."""
+"""The genre champion helpers: candidate registration, and the blessing of an absent or model-less collection."""
 
 from pathlib import Path
 
+import dagster as dg
+import pandas as pd
 import pytest
 
 from assets.audio.champion import register_candidate
-from assets.audio.report_assets import remove_stale_report
+from assets.audio.definitions import defs as audio_defs
+from assets.audio.report_assets import genre_reports
 from assets.common.model_registry import list_versions
-from resources import LakeResource
+from assets.common.reports import write_no_candidate
+from resources import LakeResource, TrainingResource
 
 
 def test_register_candidate_copies_the_chosen_model_into_a_version(tmp_path: Path) -> None:
@@ -31,5 +35,33 @@ def test_an_absent_collection_loses_its_stale_report_only(encore_home: Path) -> 
     reports.mkdir(parents=True, exist_ok=True)
     for name in ("genre_fma.json", "genre_fma.md", "genre_fma_confusion_matrix.png", "genre_gtzan.json"):
         (reports / name).write_text("{}")
-    assert remove_stale_report(lake, "fma") == 3
-    assert sorted(path.name for path in reports.iterdir()) == ["genre_gtzan.json"]
+    assert write_no_candidate(reports, "genre_fma", "fma absent", input_present=False) == 3
+    assert sorted(path.name for path in reports.iterdir()) == ["genre_fma.no_candidate.json", "genre_gtzan.json"]
+
+
+def _blessing(name: str) -> dg.AssetCheckResult:
+    (check,) = [check for check in audio_defs.asset_checks if check.check_key.name == name]
+    return check(lake=LakeResource())
+
+
+def test_a_present_collection_without_a_model_fails_its_blessing_and_an_absent_one_passes(encore_home: Path) -> None:
+    features = pd.DataFrame({"collection": ["fma"] * 3, "split": ["train"] * 3, "genre": ["Rock", "Folk", "Rock"]})
+    no_models = pd.DataFrame(columns=["collection", "model", "path", "hyperparameters", "valid_accuracy"])
+    genre_reports(
+        context=dg.build_asset_context(),
+        lake=LakeResource(),
+        training=TrainingResource(device="cpu"),
+        audio_features=features,
+        genre_classic_models=no_models,
+        genre_cnn_model=pd.DataFrame(columns=["collection", "path"]),
+        raw_gtzan_files=pd.DataFrame(columns=["path"]),
+    )
+    fma = _blessing("genre_fma_blessing")
+    assert not fma.passed
+    assert fma.metadata["reasons"].value == (
+        "no genre_fma candidate: fma: 3 tracks with features, but no model was trained (no train and valid split)"
+    )
+    gtzan = _blessing("genre_gtzan_blessing")
+    assert gtzan.passed and gtzan.metadata["reasons"].value == "input data absent"
+    (LakeResource().reports_dir("audio") / "genre_gtzan.no_candidate.json").unlink()
+    assert not _blessing("genre_gtzan_blessing").passed  # neither a report nor a recorded reason

@@ -112,6 +112,19 @@ def test_models_are_saved_per_collection(materialized: tuple[dg.ExecuteInProcess
     assert (cnn["epochs_run"] <= 12).all()
 
 
+def nearest_mean_accuracy(features: pd.DataFrame, collection: str) -> float:
+    """Test accuracy of the nearest class mean (standardized features, fitted on train+valid): the cheap
+    classifier the sample is built to reward, so a broken model cannot reach it by chance."""
+    from sklearn.neighbors import NearestCentroid
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    features = features[features["collection"] == collection]
+    fit, test = features[features["split"] != "test"], features[features["split"] == "test"]
+    classifier = make_pipeline(StandardScaler(), NearestCentroid()).fit(feature_matrix(fit), fit["genre"])
+    return float((classifier.predict(feature_matrix(test)) == test["genre"]).mean())
+
+
 @pytest.mark.parametrize("collection", ["fma", "gtzan"])
 def test_every_model_beats_the_majority_class(
     materialized: tuple[dg.ExecuteInProcessResult, Path], collection: str
@@ -124,6 +137,8 @@ def test_every_model_beats_the_majority_class(
         assert scores["accuracy"] > majority, (name, scores, majority)
         assert 0.0 <= scores["macro_f1"] <= 1.0
     assert report["beats_baselines"] is True
+    nearest_mean = nearest_mean_accuracy(pd.read_parquet(lake / "audio_features.parquet"), collection)
+    assert report["metrics"]["accuracy"] >= nearest_mean >= 0.5, (report["metrics"], nearest_mean)
     assert report["metrics"] == {key: report["models"][report["best_model"]][key] for key in ("accuracy", "macro_f1")}
     assert len(report["per_genre"]) == report["data"]["genres"]
     assert (lake / "reports" / f"genre_{collection}_confusion_matrix.png").read_bytes().startswith(b"\x89PNG")

@@ -4,13 +4,15 @@ import json
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from assets.common.champions import ChampionTask, build_champion_definitions, challenger_fields
 from assets.common.model_registry import read_champion, write_version
-from assets.common.reports import Report, write_report
+from assets.common.reports import Report, write_no_candidate, write_report
 from resources import LakeResource
 
 SPEC = ChampionTask("toy", "toy_task", "toy_report", "toy", "accuracy", True, tolerance=0.01)
+STRONG_BASELINE = 0.7  # the toy report's strongest baseline; majority_class scores 0.3
 
 
 class ToyConfig(dg.Config):
@@ -40,7 +42,7 @@ def toy_report(config: ToyConfig, lake: LakeResource) -> None:
         data={},
         model={},
         metrics={"accuracy": _score(candidate)},
-        baselines={"majority_class": {"accuracy": 0.3}},
+        baselines={"majority_class": {"accuracy": 0.3}, "nearest_mean": {"accuracy": STRONG_BASELINE}},
         extra=challenger_fields(
             task_dir,
             SPEC.task,
@@ -83,8 +85,32 @@ def test_first_model_is_promoted_worse_one_is_not_better_one_is(encore_home: Pat
     assert read_champion(task_dir)["value"] == 0.9
 
 
-def test_a_candidate_that_loses_to_a_baseline_is_not_promoted(encore_home: Path) -> None:
-    assert not _run(0.2).success
+def _refused(result: dg.ExecuteInProcessResult) -> str:
+    """The blessing's reasons for a run whose check failed, after checking the champion step never ran."""
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.check_name == SPEC.blessing_name and not evaluation.passed
+    assert not result.asset_materializations_for_node("toy_task_champion")
+    # the failed blocking check is the run's only failure: the report itself succeeded
+    assert [event.step_key for event in result.get_step_failure_events()] == [f"toy_report_{SPEC.blessing_name}"]
+    return evaluation.metadata["reasons"].value
+
+
+def test_a_candidate_that_loses_to_the_weak_baseline_is_not_promoted(encore_home: Path) -> None:
+    result = _run(0.2)
+    assert not result.success
+    assert "does not beat baseline majority_class (0.2000 vs 0.3000)" in _refused(result)
+    assert read_champion(encore_home / "lake" / "toy" / "models" / "toy_task") is None
+
+
+@pytest.mark.parametrize("skill", [0.5, STRONG_BASELINE])
+def test_a_candidate_that_beats_the_weak_baseline_but_not_the_strong_one_is_not_promoted(
+    encore_home: Path, skill: float
+) -> None:
+    result = _run(skill)
+    assert not result.success
+    reasons = _refused(result)
+    assert f"does not beat baseline nearest_mean ({skill:.4f} vs {STRONG_BASELINE:.4f})" in reasons
+    assert "majority_class" not in reasons
     assert read_champion(encore_home / "lake" / "toy" / "models" / "toy_task") is None
 
 
@@ -124,16 +150,35 @@ def test_leaderboard_has_a_row_per_task_with_champion_and_baselines(encore_home:
     )
     table = result.output_for_node("model_leaderboard")
     assert table[["task", "champion_value", "candidate_value"]].values.tolist() == [["toy_task", 0.8, 0.8]]
-    assert json.loads(table.loc[0, "baselines"]) == {"majority_class": 0.3}
+    assert json.loads(table.loc[0, "baselines"]) == {"majority_class": 0.3, "nearest_mean": STRONG_BASELINE}
 
 
-def test_a_task_without_a_report_is_skipped_and_promotes_nothing(encore_home: Path) -> None:
+def test_a_task_whose_input_is_absent_is_skipped_and_promotes_nothing(encore_home: Path) -> None:
     absent = ChampionTask("toy", "absent_task", "toy_report", "absent", "accuracy", True, 0.01, "absent_blessing")
     check, champion = build_champion_definitions(absent)
+    write_no_candidate(LakeResource().reports_dir("toy"), "absent", "the toy input is absent", input_present=False)
     result = dg.materialize([toy_report, champion, check], resources={"lake": LakeResource()}, run_config={"ops": {}})
     assert result.success
     evaluation = result.get_asset_check_evaluations()[0]
     assert evaluation.check_name == "absent_blessing" and evaluation.passed
-    assert "no report absent.json" in evaluation.metadata["skipped"].value
+    assert "no report absent.json: the toy input is absent" in evaluation.metadata["skipped"].value
     assert result.asset_materializations_for_node("absent_task_champion")[0].metadata["promoted"].value is False
     assert read_champion(encore_home / "lake" / "toy" / "models" / "absent_task") is None
+
+
+@pytest.mark.parametrize("record", [True, False])
+def test_a_task_with_input_but_no_candidate_fails_its_blessing_and_the_run(encore_home: Path, record: bool) -> None:
+    """Data present but no model (or no report and no reason at all): the run is red, with the reason."""
+    missing = ChampionTask("toy", "missing_task", "toy_report", "missing", "accuracy", True, 0.01, "missing_blessing")
+    check, champion = build_champion_definitions(missing)
+    if record:
+        write_no_candidate(LakeResource().reports_dir("toy"), "missing", "no valid split", input_present=True)
+    result = dg.materialize(
+        [toy_report, champion, check], resources={"lake": LakeResource()}, run_config={"ops": {}}, raise_on_error=False
+    )
+    assert not result.success
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed
+    expected = "no valid split" if record else "`toy_report` wrote neither missing.json nor a reason"
+    assert evaluation.metadata["reasons"].value.startswith(f"no missing_task candidate: {expected}")
+    assert not result.asset_materializations_for_node("missing_task_champion")

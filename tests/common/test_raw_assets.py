@@ -61,6 +61,7 @@ def test_an_absent_optional_source_gives_an_empty_list(encore_home: Path, tmp_pa
     assert result.asset_materializations_for_node("raw_gtzan_files")[0].metadata["files"].value == 0
 
 
+@pytest.mark.real_data
 def test_real_data_raw_folders_are_listed(encore_home: Path, real_data_root: Path) -> None:
     result = _materialize(str(real_data_root), "phish", "nottingham", "tianchi")
     assert result.asset_materializations_for_node("raw_phish_files")[0].metadata["files"].value == 31

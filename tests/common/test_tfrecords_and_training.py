@@ -91,6 +91,36 @@ def test_training_resumes_from_the_last_checkpoint(tmp_path: Path) -> None:
     assert len(outcome.history["loss"]) == 5
 
 
+def _adam_model() -> "keras.Model":
+    model = _model()
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="mse")  # optimizer state must survive the resume
+    return model
+
+
+def test_a_resumed_training_ends_with_the_weights_of_an_uninterrupted_one(tmp_path: Path) -> None:
+    """Killed after epoch 2 and resumed, the model continues from the checkpoint's weights and optimizer
+    state: on CPU with a fixed seed it ends exactly where a run that was never interrupted ends."""
+    train, valid = _data()
+    arguments = {"epochs": 5, "fingerprint": "v1", "patience": 10, "monitor": None}
+    uninterrupted, _ = fit_resumable(_adam_model(), train, valid, checkpoint_dir=tmp_path / "whole", **arguments)
+    with pytest.raises(KeyboardInterrupt):
+        fit_resumable(
+            _adam_model(), train, valid, checkpoint_dir=tmp_path / "killed", **arguments,
+            extra_callbacks=[_CrashAfterEpoch(2)],
+        )  # fmt: skip
+    resumed, outcome = fit_resumable(_adam_model(), train, valid, checkpoint_dir=tmp_path / "killed", **arguments)
+    assert outcome.resumed_from_epoch == 2
+    fresh, _ = fit_resumable(
+        _adam_model(), train, valid, checkpoint_dir=tmp_path / "fresh", **{**arguments, "epochs": 3}
+    )
+    differs_from_fresh = any(
+        not np.allclose(ours, theirs) for ours, theirs in zip(resumed.get_weights(), fresh.get_weights(), strict=True)
+    )
+    assert differs_from_fresh, "three epochs from fresh weights must not match the resumed run"
+    for ours, theirs in zip(resumed.get_weights(), uninterrupted.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7)
+
+
 def test_a_new_fingerprint_starts_over(tmp_path: Path) -> None:
     train, valid = _data()
     arguments = {"epochs": 2, "checkpoint_dir": tmp_path / "ckpt", "patience": 10}
@@ -100,9 +130,10 @@ def test_a_new_fingerprint_starts_over(tmp_path: Path) -> None:
 
 
 def test_early_stopping_restores_the_best_weights(tmp_path: Path) -> None:
+    """The returned model scores the best epoch's validation loss, not the last (diverged) epoch's."""
     train, valid = _data()
     model = _model()
-    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")  # diverges after the first steps
+    model.compile(optimizer=keras.optimizers.SGD(1.1), loss="mse")  # too large a step: the loss grows
     model, outcome = fit_resumable(
         model,
         train,
@@ -113,7 +144,10 @@ def test_early_stopping_restores_the_best_weights(tmp_path: Path) -> None:
         patience=2,
     )
     assert outcome.stopped_early
-    assert outcome.best_monitor_value == min(outcome.history["val_loss"])
+    assert outcome.best_epoch < outcome.epochs_run
+    best, last = min(outcome.history["val_loss"]), outcome.history["val_loss"][-1]
+    assert last > 2 * best
+    assert model.evaluate(valid, verbose=0) == pytest.approx(best, rel=1e-5)
 
 
 def test_without_a_monitor_every_epoch_runs_and_the_last_weights_are_kept(tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ from resources.environments import local_resources
 
 RUN_CONFIG = {
     "ops": {
-        # The frame skip and a high learning rate let 12 epochs on 72 tunes beat the repeat_last_frame chain,
+        # The frame skip and a high learning rate let 24 epochs on 72 tunes beat the repeat_last_frame chain
+        # on NLL and on frame accuracy (0.671 vs 0.661, seeded),
         # which the blessing check requires before the first promotion.
         "pianoroll_model": {
             "config": {
@@ -26,7 +27,7 @@ RUN_CONFIG = {
                 "frame_skip": True,
                 "window_frames": 50,
                 "batch_size": 8,
-                "max_epochs": 12,
+                "max_epochs": 24,
             }
         },
         "sampled_tunes": {"config": {"num_tunes": 2, "new_frames": 24}},
@@ -91,7 +92,8 @@ def test_pianoroll_report_beats_both_baselines_on_nll(materialized) -> None:
     assert set(baselines) == {"key_frequency", "repeat_last_frame"}
     assert metrics["nll_per_step"] < baselines["key_frequency"]["nll_per_step"]
     assert metrics["nll_per_step"] < baselines["repeat_last_frame"]["nll_per_step"]
-    assert metrics["frame_accuracy"] > baselines["key_frequency"]["frame_accuracy"]
+    # key_frequency never predicts a sounding key (frame accuracy 0.0), so the gate is the transition chain
+    assert metrics["frame_accuracy"] > baselines["repeat_last_frame"]["frame_accuracy"] > 0.0, (metrics, baselines)
     assert report["model"]["epochs_run"] >= 1
     assert (lake / "reports" / "pianoroll_per_tune_nll.png").exists()
 
@@ -109,7 +111,9 @@ def test_sampled_tunes_are_midi_files_with_a_picture(materialized) -> None:
 def test_velocity_model_beats_the_mean_velocity(materialized) -> None:
     result, lake = materialized
     report = json.loads((lake / "reports" / "velocity.json").read_text())
-    assert report["metrics"]["velocity_mae"] < report["baselines"]["mean_velocity"]["velocity_mae"]
+    # the sample is built so that a linear model on note context gets within 0.75x of the mean's MAE
+    mae, mean_mae = report["metrics"]["velocity_mae"], report["baselines"]["mean_velocity"]["velocity_mae"]
+    assert mae < 0.8 * mean_mae, (mae, mean_mae)
     assert report["beats_baselines"] is True
     assert report["data"]["test"] > 0
     assert (lake / "reports" / "velocity_predicted_vs_true.png").exists()

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assets.common.fingerprint import manifest
 from assets.midi.rolls import parse_tunes
 from assets.midi.velocity_notes import FEATURE_NAMES, note_features, parse_performances
+
+pytestmark = pytest.mark.real_data
 
 
 def test_real_nottingham_valid_split_matches_the_provenance_counts(real_data_root: Path) -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from assets.common.dagster_metadata import TRAINED_MODEL_TAGS
 from assets.common.sources import DOMAINS, RAW_SOURCES
+from assets.setlists.sweep_assets import SWEEP_GROUP
 from pipelines import defs
 from pipelines.jobs import TRAINING_AND_DOWNSTREAM, job_for_domain
 from pipelines.schedules import weekly_retraining_schedule
@@ -21,37 +23,48 @@ def _selected_keys(job_name: str, definitions: dg.Definitions) -> set[str]:
     return {key.to_user_string() for key in job.asset_layer.selected_asset_keys}
 
 
-def test_retrain_all_selects_training_assets_and_their_downstream_only() -> None:
+def test_retrain_all_selects_tagged_model_assets_and_their_downstream_only() -> None:
     @dg.asset
     def clean_songs() -> int:
         return 1
 
-    @dg.asset
-    def song_model(clean_songs: int) -> int:
+    @dg.asset(tags=TRAINED_MODEL_TAGS)
+    def song_classifier(clean_songs: int) -> int:
         return clean_songs
 
     @dg.asset
-    def song_report(song_model: int) -> int:
-        return song_model
+    def song_report(song_classifier: int) -> int:
+        return song_classifier
 
     @dg.asset
-    def unrelated_table() -> int:
+    def unrelated_model() -> int:  # a name ending in `_model` is not what makes a model
         return 1
 
     definitions = dg.Definitions(
-        assets=[clean_songs, song_model, song_report, unrelated_table],
+        assets=[clean_songs, song_classifier, song_report, unrelated_model],
         jobs=[dg.define_asset_job("retrain_all", selection=TRAINING_AND_DOWNSTREAM)],
     )
-    assert _selected_keys("retrain_all", definitions) == {"song_model", "song_report"}
+    assert _selected_keys("retrain_all", definitions) == {"song_classifier", "song_report"}
+
+
+def _fits_a_model(node: dg.AssetSpec, assets_def: dg.AssetsDefinition) -> bool:
+    """Read from what an asset does, not from its name or tag: it takes the training resource (every
+    Keras and gensim fit) or it is a scikit-learn asset (the classic genre models fit without it)."""
+    return "training" in assets_def.required_resource_keys or "sklearn" in node.kinds
 
 
 def test_retrain_all_in_the_code_location_covers_every_model_and_its_downstream() -> None:
     graph = defs.resolve_asset_graph()
-    pending = [key for key in graph.get_all_asset_keys() if key.path[-1].endswith("_model")]
+    pending = [
+        node.key
+        for node in graph.asset_nodes
+        if node.group_name != SWEEP_GROUP and _fits_a_model(node.to_asset_spec(), graph.assets_def_for_key(node.key))
+    ]
+    assert {"genre_classic_models", "song_embeddings", "velocity_model"} <= {key.to_user_string() for key in pending}
     expected: set[str] = set()
     while pending:
         key = pending.pop()
-        if key.to_user_string() not in expected:
+        if key.to_user_string() not in expected and graph.get(key).group_name != SWEEP_GROUP:
             expected.add(key.to_user_string())
             pending.extend(graph.get(key).child_keys)
     assert _selected_keys("retrain_all", defs) == expected

@@ -227,6 +227,7 @@ def test_the_domain_runs_on_both_workers(cluster: Cluster, celery_run: tuple) ->
     run, placements = celery_run
     assert run.status == dg.DagsterRunStatus.SUCCESS
     assert {placement.worker for placement in placements.values()} == set(WORKER_QUEUES)
+    assert len(placements) >= len(WORKER_QUEUES)
     for step, placement in placements.items():
         assert placement.host == socket.gethostname(), step
         assert _descends_from(placement.pid, cluster.worker_pids[placement.worker]), (step, placement)
@@ -234,6 +235,7 @@ def test_the_domain_runs_on_both_workers(cluster: Cluster, celery_run: tuple) ->
 
 def test_training_steps_run_on_the_gpu_worker(cluster: Cluster, celery_run: tuple) -> None:
     _, placements = celery_run
+    assert _training_steps(), f"no training step in the {GROUP} group"
     for step in _training_steps():
         assert placements[step].worker == "gpu", step
     _execute_job(
@@ -272,6 +274,7 @@ def test_results_match_the_local_executor(cluster: Cluster, celery_run: tuple) -
     celery_metrics = _report_metrics(cluster.encore_home)
     local_metrics = _report_metrics(local_home)
     assert celery_metrics.keys() == local_metrics.keys()
+    assert celery_metrics and all(celery_metrics.values()), "no report metrics to compare"
     for report, metrics in celery_metrics.items():
         assert metrics.keys() == local_metrics[report].keys(), report
         for name, value in metrics.items():

@@ -42,7 +42,7 @@ def test_gpu_is_the_only_pool_so_the_default_limit_is_its_limit() -> None:
         for assets_def in defs.resolve_asset_graph().assets_defs
         if assets_def.is_executable and assets_def.op.pool
     }
-    assert pools <= {"gpu"}
+    assert pools == {"gpu"}
 
 
 def test_two_gpu_steps_of_one_run_never_overlap(

@@ -4,7 +4,6 @@ with genre structure a classifier can learn."""
 from __future__ import annotations
 
 import ast
-import os
 from pathlib import Path
 
 import librosa
@@ -103,11 +102,8 @@ def test_fma_tracks_csv_has_the_official_header(fma: tuple[Path, list[Path]], tr
 
 
 @pytest.mark.real_data
-def test_fma_header_is_byte_identical_to_the_real_file(fma: tuple[Path, list[Path]]) -> None:
-    real_root = os.environ.get("ENCORE_REAL_DATA")
-    if not real_root:
-        pytest.skip("ENCORE_REAL_DATA is not set")
-    real = Path(real_root) / "fma" / "fma_metadata" / "tracks.csv"
+def test_fma_header_is_byte_identical_to_the_real_file(fma: tuple[Path, list[Path]], real_data_root: Path) -> None:
+    real = real_data_root / "fma" / "fma_metadata" / "tracks.csv"
     with real.open() as handle:
         real_header = [next(handle) for _ in range(3)]
     with (fma[0] / "fma_metadata" / "tracks.csv").open() as handle:

@@ -3,7 +3,6 @@ with structure a model can learn."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import mido
@@ -134,11 +133,8 @@ def test_nottingham_has_learnable_repetition(nottingham: tuple[Path, list[Path]]
 
 
 @pytest.mark.real_data
-def test_nottingham_layout_matches_a_real_file(nottingham: tuple[Path, list[Path]]) -> None:
-    real_root = os.environ.get("ENCORE_REAL_DATA")
-    if not real_root:
-        pytest.skip("ENCORE_REAL_DATA is not set")
-    real = mido.MidiFile(sorted((Path(real_root) / "nottingham" / "train").glob("reels_*.mid"))[0])
+def test_nottingham_layout_matches_a_real_file(nottingham: tuple[Path, list[Path]], real_data_root: Path) -> None:
+    real = mido.MidiFile(sorted((real_data_root / "nottingham" / "train").glob("reels_*.mid"))[0])
     ours = mido.MidiFile(nottingham[1][0])
 
     def signature(midi: mido.MidiFile) -> list[list[tuple[str, int | None]]]:

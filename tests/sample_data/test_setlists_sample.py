@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from itertools import pairwise
 from pathlib import Path
@@ -21,12 +20,13 @@ PHISH_COLUMNS = [
 MARK_OF_TRANSITION = {"1": ",", "2": ">", "3": "->", "4": "", "5": "", "6": "", "7": ""}
 
 
-def _expected_columns() -> list[str]:
-    root = os.environ.get("ENCORE_REAL_DATA")
-    if root and (Path(root) / "phish").is_dir():
-        real_file = sorted((Path(root) / "phish").glob("*.csv"))[-1]
-        return pd.read_csv(real_file, dtype=str, keep_default_na=False, nrows=0).columns.tolist()
-    return PHISH_COLUMNS
+@pytest.mark.real_data
+def test_the_sample_columns_are_the_real_files_columns(real_data_root: Path) -> None:
+    real_files = sorted((real_data_root / "phish").glob("*.csv"))
+    assert real_files, f"no year files in {real_data_root / 'phish'}"
+    for real_file in real_files:
+        columns = pd.read_csv(real_file, dtype=str, keep_default_na=False, nrows=0).columns.tolist()
+        assert columns == PHISH_COLUMNS, real_file.name
 
 
 def _read(paths: list[Path]) -> pd.DataFrame:
@@ -69,7 +69,7 @@ def test_one_file_per_year_with_the_real_columns_and_pandas_quoting(
         raw = path.read_bytes()
         assert b"\r" not in raw and raw.endswith(b"\n")
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        assert frame.columns.tolist() == _expected_columns()
+        assert frame.columns.tolist() == PHISH_COLUMNS
         assert (frame["showyear"] == path.stem).all()
         # Writing the parsed rows back with pandas gives the same bytes: the quoting is pandas' own.
         assert frame.to_csv(index=False, lineterminator="\n").encode("utf-8") == raw

@@ -103,6 +103,7 @@ def test_songs_with_duplicate_ids_or_bad_dates_are_quarantined(tmp_path: Path) -
     ]
 
 
+@pytest.mark.real_data
 def test_real_aggregates_parse_without_a_bad_record(real_data_root: Path) -> None:
     tables = parse_tianchi_files((real_data_root / "tianchi").glob("*.txt"))
     assert tables.input_form == "daily_aggregates" and tables.bad_records == []
