@@ -84,7 +84,8 @@ def main() -> None:
         home = Path(directory)
         run = materialize(arguments.real_root.resolve(), home)
         lake = home / "lake" / "audio"
-        reports = {path.stem: json.loads(path.read_text()) for path in sorted((lake / "reports").glob("genre_*.json"))}
+        report_paths = sorted((lake / "reports").glob("genre_*.json"))
+        reports = {path.stem: json.loads(path.read_text()) for path in report_paths if path.stem.count(".") == 0}
         fma = fma_summary(lake)
     print(f"materialized group audio on {arguments.real_root}: success={run['success']} in {run['wall_seconds']} s")
     print(f"checks: { {name: check['passed'] for name, check in run['checks'].items()} }")
