@@ -7,7 +7,7 @@ from assets.audio.data_assets import shipped_tables
 from assets.audio.feature_table import feature_parity
 from assets.audio.spectrograms import tfrecords_dir
 from assets.common.champions import challenger_fields
-from assets.common.dagster_metadata import report_metadata
+from assets.common.dagster_metadata import CANDIDATE_KEY, report_metadata
 from assets.common.reports import write_no_candidate, write_report
 from resources.lake import LakeResource
 from resources.training import TrainingResource
@@ -93,7 +93,7 @@ def genre_reports(
         reported.add(str(collection))
         paths = write_report(lake.reports_dir(DOMAIN), f"genre_{collection}", report, plots, notes_markdown=notes)
         for key, value in report_metadata(report, paths, plots).items():
-            metadata[f"{collection}_{key}"] = value
+            metadata[key if key.startswith(CANDIDATE_KEY) else f"{collection}_{key}"] = value
         context.log.info(f"{collection}: best {report.model['name']} {report.metrics}, baselines {report.baselines}")
     for collection in sorted(set(KNOWN_COLLECTIONS) - reported):
         reason = f"the {collection} collection is absent from the raw audio this run"

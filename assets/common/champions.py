@@ -2,8 +2,11 @@
 
 A report asset that takes part writes two extra fields into its JSON (see :func:`challenger_fields`):
 ``candidate`` (the version it evaluated) and ``champion_before`` (the current champion re-evaluated on
-the same test data, or null). The blessing check reads them; the promotion asset runs only when the
-check passes, moves ``champion.json`` and prunes old versions.
+the same test data, or null); ``write_report`` stores that evaluation in the candidate's version folder
+and the report's materialization names the version (``candidate/<report name>``). The blessing check
+and the promotion asset find the candidate through that materialization and call the same
+:func:`judge`, so a promotion run on its own re-decides instead of trusting a report file; the rules of
+the promotion itself are in :mod:`assets.common.promotion`.
 """
 
 import json
@@ -16,15 +19,15 @@ import dagster as dg
 from pydantic import Field
 
 from assets.common.atomic import write_json_atomic
-from assets.common.model_registry import (
-    ModelVersion,
-    append_evaluation,
-    bless,
-    champion_version,
-    promote,
-    prune,
-    read_champion,
-    read_version,
+from assets.common.dagster_metadata import CANDIDATE_KEY
+from assets.common.model_registry import ModelVersion, append_evaluation, champion_version, read_champion, read_version
+from assets.common.promotion import (
+    Decision,
+    champion_lease,
+    decide,
+    promote_if_unchanged,
+    read_evaluation,
+    task_lock,
 )
 from assets.common.reports import read_no_candidate
 from resources.lake import LakeResource
@@ -65,11 +68,13 @@ def challenger_fields(
 
     Also appends the candidate's metrics to the task's evaluation history (the leaderboard's plot).
     """
-    append_evaluation(task_dir, candidate.version, candidate_metrics)
+    with task_lock(task_dir):
+        append_evaluation(task_dir, candidate.version, candidate_metrics)
     champion_metrics = None
-    if read_champion(task_dir) is not None:
-        champion = champion_version(task_dir, task)
-        champion_metrics = {"version": champion.version, "metrics": evaluate(champion)}
+    with champion_lease(task_dir) as pointer:
+        if pointer is not None:
+            champion = champion_version(task_dir, task)
+            champion_metrics = {"version": champion.version, "metrics": evaluate(champion)}
     return {
         "candidate": {"version": candidate.version, "path": candidate.path},
         "champion_before": champion_metrics,
@@ -81,35 +86,68 @@ class PromotionConfig(dg.Config):
     keep_versions: int = Field(default=5, description="Versions kept per task after promotion (never the champion).")
 
 
-def _decision(spec: ChampionTask, report: dict[str, Any]) -> tuple[Any, float | None, dict[str, float]]:
-    metric = spec.primary_metric
-    baselines = {name: values[metric] for name, values in report["baselines"].items()}
-    champion = (report.get("champion_before") or {}).get("metrics", {}).get(metric)
-    decision = bless(
-        report["metrics"][metric],
-        champion,
-        baselines,
-        higher_is_better=spec.higher_is_better,
-        tolerance=spec.tolerance,
-    )
-    return decision, champion, baselines
-
-
 def _no_report(spec: ChampionTask, lake: LakeResource) -> tuple[bool, dict[str, Any]]:
     """Whether a task without a report this run may pass its blessing, and the check's metadata.
 
     It passes only when its report asset recorded that the task's input data is absent; data that is
     present but produced no candidate, or no record at all, fails (a green run must have a model)."""
+    unnamed = f"the `{spec.report_asset}` materialization names no `{CANDIDATE_KEY}{spec.report_name}`"
     record = read_no_candidate(lake.reports_dir(spec.domain), spec.report_name)
     if record is not None and not record["input_present"]:
         skipped = f"no report {spec.report_path(lake).name}: {record['reason']}; no candidate to bless or promote"
         return True, {"skipped": skipped, "reasons": "input data absent"}
-    reason = (
-        record["reason"]
-        if record is not None
-        else (f"`{spec.report_asset}` wrote neither {spec.report_path(lake).name} nor a reason for having no candidate")
-    )
+    reason = record["reason"] if record is not None else f"{unnamed} and recorded no reason for having none"
     return False, {"reasons": f"no {spec.task} candidate: {reason}"}
+
+
+def _report_materialization(
+    instance: dg.DagsterInstance, run_id: str, report_asset: str
+) -> dg.AssetMaterialization | None:
+    """The report's materialization of this run when it ran here, else its latest one in the instance."""
+    key = dg.AssetKey(report_asset)
+    own = [
+        entry.asset_materialization
+        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        if entry.asset_materialization is not None and entry.asset_materialization.asset_key == key
+    ]
+    if own:
+        return own[-1]
+    latest = instance.get_latest_materialization_event(key)
+    return latest.asset_materialization if latest is not None else None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What the blessing check and the promotion both act on: one decision, or why there is none."""
+
+    decision: Decision | None
+    passed: bool
+    metadata: dict[str, Any]
+
+
+def judge(spec: ChampionTask, lake: LakeResource, instance: dg.DagsterInstance, run_id: str) -> Judgement:
+    """Find the candidate through the report's materialization and decide from its stored evaluation."""
+    materialization = _report_materialization(instance, run_id, spec.report_asset)
+    if materialization is None:
+        reason = f"`{spec.report_asset}` was never materialized in this Dagster instance: materialize it first"
+        return Judgement(None, False, {"reasons": f"no {spec.task} candidate: {reason}"})
+    candidate = materialization.metadata.get(f"{CANDIDATE_KEY}{spec.report_name}")
+    if candidate is None:
+        passed, metadata = _no_report(spec, lake)
+        return Judgement(None, passed, metadata)
+    evaluation = read_evaluation(spec.task_dir(lake) / str(candidate.value))
+    decision = decide(evaluation, spec.primary_metric, higher_is_better=spec.higher_is_better, tolerance=spec.tolerance)
+    return Judgement(decision, decision.passed, decision.metadata())
+
+
+def _mark_report_promoted(report_path: Path, candidate: str, previous_pointer: dict[str, Any] | None) -> None:
+    """Note the promotion in the report file for its readers, if the file still describes this candidate
+    (another run may have rewritten it since); nothing decides from this field."""
+    if not report_path.exists():
+        return
+    report = json.loads(report_path.read_text())
+    if (report.get("candidate") or {}).get("version") == candidate:
+        write_json_atomic(report_path, {**report, "promoted": True, "champion_pointer_before": previous_pointer})
 
 
 def build_champion_definitions(spec: ChampionTask) -> tuple[dg.AssetChecksDefinition, dg.AssetsDefinition]:
@@ -122,56 +160,59 @@ def build_champion_definitions(spec: ChampionTask) -> tuple[dg.AssetChecksDefini
         description=f"Passes when the {spec.task} candidate beats every baseline on {spec.primary_metric} and "
         f"is no worse than the champion by more than {spec.tolerance}.",
     )
-    def blessing(lake: LakeResource) -> dg.AssetCheckResult:
-        if not spec.report_path(lake).exists():
-            passed, metadata = _no_report(spec, lake)
-            return dg.AssetCheckResult(passed=passed, metadata=metadata)
-        report = json.loads(spec.report_path(lake).read_text())
-        decision, champion, baselines = _decision(spec, report)
-        return dg.AssetCheckResult(
-            passed=decision.passed,
-            metadata={
-                "candidate": float(report["metrics"][spec.primary_metric]),
-                "champion": float(champion) if champion is not None else "none yet",
-                **{f"baseline_{name}": float(value) for name, value in baselines.items()},
-                "reasons": "; ".join(decision.reasons) or "blessed",
-            },
-        )
+    def blessing(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+        judgement = judge(spec, lake, context.instance, context.run.run_id)
+        return dg.AssetCheckResult(passed=judgement.passed, metadata=judgement.metadata)
 
     @dg.asset(
         name=f"{spec.task}_champion",
         group_name=spec.domain,
         deps=[spec.report_asset],
         kinds={"json"},
-        description=f"The {spec.task} model in use: promotes the blessed candidate of `{spec.report_asset}` "
-        f"to `models/{spec.task}/champion.json` and prunes old versions (never the champion).",
+        description=f"The {spec.task} model in use. Re-decides from the evaluation stored with the candidate "
+        f"that `{spec.report_asset}` last scored (so materializing this asset alone never ships a refused "
+        f"model), promotes it to `models/{spec.task}/champion.json` only if the champion is still the one it "
+        "was compared with, and prunes old versions (never the champion nor one being scored).",
     )
     def champion(
         context: dg.AssetExecutionContext, config: PromotionConfig, lake: LakeResource
     ) -> dg.MaterializeResult:
-        report_path = spec.report_path(lake)
-        if not report_path.exists():
-            context.log.info(f"{spec.task}: no report at {report_path}, nothing to promote")
-            return dg.MaterializeResult(metadata={**_no_report(spec, lake)[1], "promoted": False})
-        report = json.loads(report_path.read_text())
+        judgement = judge(spec, lake, context.instance, context.run_id)
+        decision = judgement.decision
+        if decision is None:
+            if not judgement.passed:
+                raise dg.Failure(description=judgement.metadata["reasons"], metadata=judgement.metadata)
+            context.log.info(f"{spec.task}: {judgement.metadata['skipped']}")
+            return dg.MaterializeResult(metadata={**judgement.metadata, "promoted": False})
         task_dir = spec.task_dir(lake)
-        candidate_version = report["candidate"]["version"]
-        before = read_champion(task_dir)
-        pointer = promote(
+        if not decision.passed:
+            current = (read_champion(task_dir) or {}).get("version", "none")
+            raise dg.Failure(
+                description=f"{spec.task}: candidate {decision.candidate} was refused by its blessing "
+                f"({'; '.join(decision.reasons)}); the champion stays {current}",
+                metadata=judgement.metadata,
+            )
+        outcome = promote_if_unchanged(
             task_dir,
-            read_version(task_dir / candidate_version),
+            decision,
+            read_version(task_dir / decision.candidate),
             spec.primary_metric,
-            report["metrics"][spec.primary_metric],
             context.run_id,
+            config.keep_versions,
         )
-        pruned = prune(task_dir, config.keep_versions)
-        write_json_atomic(report_path, {**report, "promoted": True, "champion_pointer_before": before})
+        context.log.info(f"{spec.task}: {outcome.reason}")
+        if outcome.promoted:
+            _mark_report_promoted(spec.report_path(lake), decision.candidate, outcome.previous_pointer)
+        champion_pointer = outcome.champion or {}
         return dg.MaterializeResult(
             metadata={
-                "version": pointer["version"],
-                spec.primary_metric: float(pointer["value"]),
-                "previous_version": (before or {}).get("version", "none"),
-                "pruned_versions": len(pruned),
+                **judgement.metadata,
+                "promoted": outcome.promoted,
+                "promotion": outcome.reason,
+                "version": champion_pointer.get("version", "none"),
+                spec.primary_metric: float(champion_pointer.get("value", float("nan"))),
+                "previous_version": outcome.previous_version or "none",
+                "pruned_versions": len(outcome.pruned),
                 "champion": dg.MetadataValue.path(str(task_dir / "champion.json")),
             }
         )

@@ -21,6 +21,7 @@ GPU_OP_TAGS: dict[str, Any] = {
     "dagster-celery/queue": "gpu",
 }
 TRAINING_ASSET_ARGS: dict[str, Any] = {"pool": "gpu", "op_tags": GPU_OP_TAGS}
+CANDIDATE_KEY = "candidate/"  # report metadata `candidate/<report name>`: the version the report evaluated
 
 # Every asset that fits a model carries this tag: `retrain_all` selects by it, not by a name pattern.
 TRAINED_MODEL_TAGS: dict[str, str] = {"encore/role": "trained_model"}
@@ -46,10 +47,18 @@ def report_metadata(
     metadata: dict[str, Any] = {name: float(value) for name, value in report.metrics.items()}
     metadata["beats_baselines"] = report.beats_baselines
     metadata["report"] = dg.MetadataValue.path(str(paths["json"]))
+    metadata.update(candidate_metadata(Path(paths["json"]).stem, report))
     metadata["comparison"] = dg.MetadataValue.md(metrics_table_markdown(report))
     for plot_name, png in (plots or {}).items():
         metadata[f"plot_{plot_name}"] = dg.MetadataValue.md(png_markdown(png, plot_name))
     return metadata
+
+
+def candidate_metadata(report_name: str, report: Report) -> dict[str, str]:
+    """The version a report evaluated, under ``candidate/<report name>``: the promotion reads it from the
+    report's materialization (lineage through Dagster), never from "the latest file"."""
+    candidate = report.extra.get("candidate")
+    return {f"{CANDIDATE_KEY}{report_name}": candidate["version"]} if candidate else {}
 
 
 def check_result_from_validation(summary: ValidationSummary, **extra: Any) -> dg.AssetCheckResult:

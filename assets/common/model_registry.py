@@ -160,14 +160,15 @@ def promote(task_dir: Path, version: ModelVersion, primary_metric: str, value: f
     return pointer
 
 
-def prune(task_dir: Path, keep: int) -> list[str]:
-    """Delete all but the newest ``keep`` versions, never the champion; return the deleted version ids."""
+def prune(task_dir: Path, keep: int, keep_also: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Delete all but the newest ``keep`` versions, never the champion nor ``keep_also`` (versions in use);
+    return the deleted version ids."""
     if keep < 1:
         raise ValueError(f"keep must be at least 1, got {keep}")
     champion = read_champion(task_dir)
-    champion_version = champion["version"] if champion else None
+    in_use = {*keep_also, champion["version"]} if champion else set(keep_also)
     versions = [version.version for version in list_versions(task_dir)]
-    deleted = [version for version in versions[:-keep] if version != champion_version]
+    deleted = [version for version in versions[:-keep] if version not in in_use]
     for version in deleted:
         shutil.rmtree(Path(task_dir) / version)
     return deleted

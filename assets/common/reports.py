@@ -106,10 +106,18 @@ def write_report(
 ) -> dict[str, Path]:
     """Write ``<name>.json``, ``<name>.md`` and ``<name>_<plot>.png`` atomically; return their paths.
 
+    A report that names a candidate version (``extra["candidate"]``) is also stored in that version's
+    folder as ``evaluation.json``: the blessing and the promotion read it (``assets.common.promotion``).
+
     An earlier run's :func:`write_no_candidate` record for ``name`` is removed: this report supersedes it."""
     reports_dir = Path(reports_dir)
     no_candidate_path(reports_dir, name).unlink(missing_ok=True)
     paths = {"json": write_json_atomic(reports_dir / f"{name}.json", report.to_dict())}
+    candidate = report.extra.get("candidate")
+    if candidate:  # the evaluation promotion decides from: immutable for the version, unlike this report file
+        paths["evaluation"] = write_json_atomic(
+            Path(candidate["path"]) / "evaluation.json", {**report.to_dict(), "report_name": name}
+        )
     plot_links = []
     for plot_name, png in (plots or {}).items():
         plot_path = write_bytes_atomic(reports_dir / f"{name}_{plot_name}.png", png)

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from assets.common.atomic import write_json_atomic, write_text_atomic
 from assets.common.champions import challenger_fields
-from assets.common.dagster_metadata import report_metadata
+from assets.common.dagster_metadata import candidate_metadata, report_metadata
 from assets.common.model_registry import ModelVersion, champion_version, read_version
 from assets.common.reports import Report, write_report
 from assets.lyrics.evaluation import (
@@ -132,6 +132,7 @@ def lyrics_report(
     metadata = report_metadata(report, paths, plots)
     metadata["per_artist"] = dg.MetadataValue.md(per_artist_md)
     metadata["artist_char_lm_report"] = dg.MetadataValue.path(str(artist_paths["json"]))
+    metadata.update(candidate_metadata("artist_char_lm", artist_report))
     for task, fields in challengers.items():
         champion = (fields["champion_before"] or {}).get("metrics", {}).get("bits_per_char")
         metadata[f"{task}_champion_bits_per_char"] = float(champion) if champion is not None else "none yet"

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from assets.audio.champion import register_candidate
-from assets.audio.definitions import defs as audio_defs
+from assets.audio.definitions import CHAMPION_TASKS
 from assets.audio.report_assets import genre_reports
+from assets.common.champions import Judgement, judge
 from assets.common.model_registry import list_versions
 from assets.common.reports import write_no_candidate
 from resources import LakeResource, TrainingResource
@@ -39,15 +40,16 @@ def test_an_absent_collection_loses_its_stale_report_only(encore_home: Path) -> 
     assert sorted(path.name for path in reports.iterdir()) == ["genre_fma.no_candidate.json", "genre_gtzan.json"]
 
 
-def _blessing(name: str) -> dg.AssetCheckResult:
-    (check,) = [check for check in audio_defs.asset_checks if check.check_key.name == name]
-    return check(lake=LakeResource())
+def _blessing(name: str, instance: dg.DagsterInstance) -> Judgement:
+    """What the blessing check `name` (and its champion) decide, from the report's latest materialization."""
+    (spec,) = [spec for spec in CHAMPION_TASKS if spec.blessing_name == name]
+    return judge(spec, LakeResource(), instance, run_id="")
 
 
 def test_a_present_collection_without_a_model_fails_its_blessing_and_an_absent_one_passes(encore_home: Path) -> None:
     features = pd.DataFrame({"collection": ["fma"] * 3, "split": ["train"] * 3, "genre": ["Rock", "Folk", "Rock"]})
     no_models = pd.DataFrame(columns=["collection", "model", "path", "hyperparameters", "valid_accuracy"])
-    genre_reports(
+    result = genre_reports(
         context=dg.build_asset_context(),
         lake=LakeResource(),
         training=TrainingResource(device="cpu"),
@@ -56,12 +58,14 @@ def test_a_present_collection_without_a_model_fails_its_blessing_and_an_absent_o
         genre_cnn_model=pd.DataFrame(columns=["collection", "path"]),
         raw_gtzan_files=pd.DataFrame(columns=["path"]),
     )
-    fma = _blessing("genre_fma_blessing")
+    instance = dg.DagsterInstance.ephemeral()
+    instance.report_runless_asset_event(dg.AssetMaterialization("genre_reports", metadata=result.metadata))
+    fma = _blessing("genre_fma_blessing", instance)
     assert not fma.passed
-    assert fma.metadata["reasons"].value == (
+    assert fma.metadata["reasons"] == (
         "no genre_fma candidate: fma: 3 tracks with features, but no model was trained (no train and valid split)"
     )
-    gtzan = _blessing("genre_gtzan_blessing")
-    assert gtzan.passed and gtzan.metadata["reasons"].value == "input data absent"
+    gtzan = _blessing("genre_gtzan_blessing", instance)
+    assert gtzan.passed and gtzan.metadata["reasons"] == "input data absent"
     (LakeResource().reports_dir("audio") / "genre_gtzan.no_candidate.json").unlink()
-    assert not _blessing("genre_gtzan_blessing").passed  # neither a report nor a recorded reason
+    assert not _blessing("genre_gtzan_blessing", instance).passed  # neither a candidate nor a recorded reason

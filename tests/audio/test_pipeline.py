@@ -13,6 +13,7 @@ from assets.audio.definitions import defs as audio_defs
 from assets.audio.features import FEATURE_COLUMNS
 from assets.common.model_registry import load_champion, read_champion, read_version
 from resources import LakeResource, ParquetIOManager, RawDataResource, TrainingResource
+from tests.champion_checks import assert_promoting_alone_is_refused
 
 RUN_CONFIG = {
     "ops": {
@@ -188,6 +189,7 @@ def test_a_weak_retrain_is_not_promoted_and_the_champion_is_unchanged(
     _, lake = materialized
     before = {name: read_champion(lake / "models" / f"genre_{name}") for name in ("fma", "gtzan")}
     home = lake.parent.parent
+    instance = dg.DagsterInstance.ephemeral()
     weak = dg.materialize(
         [*audio_defs.assets, *audio_defs.asset_checks],
         selection=[
@@ -209,6 +211,7 @@ def test_a_weak_retrain_is_not_promoted_and_the_champion_is_unchanged(
                 "genre_cnn_model": {"config": {"filters": [2], "max_epochs": 1, "learning_rate": 1e-4}},
             }
         },
+        instance=instance,
         raise_on_error=False,
     )
     assert not weak.success
@@ -222,3 +225,6 @@ def test_a_weak_retrain_is_not_promoted_and_the_champion_is_unchanged(
         assert report["promoted"] is False and report["best_model"] == "cnn"
         assert report["champion_before"]["version"] == before[name]["version"]
         assert report["champion_before"]["metrics"]["accuracy"] == before[name]["value"]
+        assert_promoting_alone_is_refused(
+            [*audio_defs.assets, *audio_defs.asset_checks], f"genre_{name}", home, instance
+        )

@@ -7,6 +7,7 @@ import dagster as dg
 import pytest
 
 from assets.common.champions import ChampionTask, build_champion_definitions, challenger_fields
+from assets.common.dagster_metadata import report_metadata
 from assets.common.model_registry import read_champion, write_version
 from assets.common.reports import Report, write_no_candidate, write_report
 from resources import LakeResource
@@ -24,7 +25,7 @@ def _score(version) -> float:
 
 
 @dg.asset(group_name="toy")
-def toy_report(config: ToyConfig, lake: LakeResource) -> None:
+def toy_report(config: ToyConfig, lake: LakeResource) -> dg.MaterializeResult:
     """A report that evaluates its candidate and the current champion on the same (toy) test data."""
     task_dir = SPEC.task_dir(lake)
 
@@ -51,7 +52,8 @@ def toy_report(config: ToyConfig, lake: LakeResource) -> None:
             lambda version: {"accuracy": _score(version)},
         ),
     )
-    write_report(lake.reports_dir("toy"), SPEC.report_name, report)
+    paths = write_report(lake.reports_dir("toy"), SPEC.report_name, report)
+    return dg.MaterializeResult(metadata=report_metadata(report, paths))
 
 
 blessing, toy_task_champion = build_champion_definitions(SPEC)
@@ -122,7 +124,7 @@ def test_a_crash_during_promotion_leaves_the_old_champion_readable(encore_home: 
     def crash(*args, **kwargs):
         raise RuntimeError("crash while promoting")
 
-    monkeypatch.setattr("assets.common.champions.promote", crash)
+    monkeypatch.setattr("assets.common.promotion.promote", crash)
     assert not _run(0.95).success
     assert read_champion(task_dir) == before
 
@@ -179,6 +181,6 @@ def test_a_task_with_input_but_no_candidate_fails_its_blessing_and_the_run(encor
     assert not result.success
     (evaluation,) = result.get_asset_check_evaluations()
     assert not evaluation.passed
-    expected = "no valid split" if record else "`toy_report` wrote neither missing.json nor a reason"
+    expected = "no valid split" if record else "the `toy_report` materialization names no `candidate/missing`"
     assert evaluation.metadata["reasons"].value.startswith(f"no missing_task candidate: {expected}")
     assert not result.asset_materializations_for_node("missing_task_champion")

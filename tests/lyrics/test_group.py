@@ -14,6 +14,7 @@ from assets.lyrics.metrics import distinct_ngram_ratio
 from assets.lyrics.model import load_char_lm, model_dir
 from assets.lyrics.sampling import CharLM, sample
 from resources.environments import local_resources
+from tests.champion_checks import assert_promoting_alone_is_refused
 
 pytestmark = pytest.mark.slow
 
@@ -166,13 +167,14 @@ WEAK_CONFIG = {"ops": {"char_lm_model": {"config": WEAK_MODEL}, "artist_char_lm_
 
 
 @pytest.fixture(scope="module")
-def weak_rerun(materialized: Materialized) -> tuple[dg.ExecuteInProcessResult, dict, dict]:
+def weak_rerun(materialized: Materialized) -> tuple[dg.ExecuteInProcessResult, dict, dict, dg.DagsterInstance]:
     """A deliberately weak retraining of both models in the same lake; the first run's reports are put back."""
     lake = materialized.lake
     champions = {task: (lake / "models" / task / "champion.json").read_text() for task in ("char_lm", "artist_char_lm")}
     saved_reports = lake.parent / "lyrics_reports_of_the_first_run"
     shutil.copytree(lake / "reports", saved_reports)
     names = ("char_lm_model", "artist_char_lm_model", "lyrics_report", "char_lm_champion", "artist_char_lm_champion")
+    instance = dg.DagsterInstance.ephemeral()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ENCORE_HOME", str(materialized.home))
         patch.delenv("ENCORE_RAW_ROOT", raising=False)
@@ -181,17 +183,18 @@ def weak_rerun(materialized: Materialized) -> tuple[dg.ExecuteInProcessResult, d
             selection=[dg.AssetKey(name) for name in names],
             resources=local_resources(),
             run_config=WEAK_CONFIG,
+            instance=instance,
             raise_on_error=False,
         )
     reports = {task: json.loads((lake / "reports" / f"{task}.json").read_text()) for task in champions}
     shutil.rmtree(lake / "reports")
     shutil.copytree(saved_reports, lake / "reports")
-    return result, champions, reports
+    return result, champions, reports, instance
 
 
 @pytest.mark.parametrize("task", ["char_lm", "artist_char_lm"])
 def test_a_weak_retraining_is_not_promoted(materialized: Materialized, weak_rerun, task: str) -> None:
-    result, champions_before, reports = weak_rerun
+    result, champions_before, reports, _ = weak_rerun
     assert not result.success
     [blessing] = [check for check in result.get_asset_check_evaluations() if check.check_name == f"{task}_blessing"]
     assert not blessing.passed and "worse than the champion" in blessing.metadata["reasons"].value
@@ -203,3 +206,11 @@ def test_a_weak_retraining_is_not_promoted(materialized: Materialized, weak_reru
     assert weak["champion_before"]["metrics"]["bits_per_char"] == pytest.approx(champion["value"], rel=1e-5)
     materialized_now = {event.asset_key.path[-1] for event in result.get_asset_materialization_events()}
     assert f"{task}_champion" not in materialized_now
+
+
+@pytest.mark.parametrize("task", ["char_lm", "artist_char_lm"])
+def test_promoting_the_refused_candidate_alone_is_refused(materialized: Materialized, weak_rerun, task: str) -> None:
+    """The first run's (blessed) report files are back in place: the champion still refuses, because it
+    decides from the evaluation stored with the candidate the last report materialization named."""
+    *_, instance = weak_rerun
+    assert_promoting_alone_is_refused([*LYRICS_ASSETS, *LYRICS_CHECKS], task, materialized.home, instance)

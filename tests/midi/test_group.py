@@ -13,6 +13,7 @@ import pytest
 
 from assets.midi.definitions import MIDI_ASSETS, MIDI_CHECKS
 from resources.environments import local_resources
+from tests.champion_checks import assert_promoting_alone_is_refused
 
 RUN_CONFIG = {
     "ops": {
@@ -177,7 +178,7 @@ WEAK_CONFIG = {
 
 
 @pytest.fixture(scope="module")
-def weak_rerun(materialized) -> tuple[dg.ExecuteInProcessResult, dict, dict]:
+def weak_rerun(materialized) -> tuple[dg.ExecuteInProcessResult, dict, dict, dg.DagsterInstance]:
     """A deliberately weak retraining in the same lake; the first run's reports are put back afterwards."""
     _, lake = materialized
     champions = {task: (lake / "models" / task / "champion.json").read_text() for task in ("pianoroll", "velocity")}
@@ -194,6 +195,7 @@ def weak_rerun(materialized) -> tuple[dg.ExecuteInProcessResult, dict, dict]:
             "velocity_champion",
         )
     ]
+    instance = dg.DagsterInstance.ephemeral()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ENCORE_HOME", str(lake.parent.parent))
         patch.delenv("ENCORE_RAW_ROOT", raising=False)
@@ -202,18 +204,19 @@ def weak_rerun(materialized) -> tuple[dg.ExecuteInProcessResult, dict, dict]:
             selection=selection,
             resources=local_resources(),
             run_config=WEAK_CONFIG,
+            instance=instance,
             raise_on_error=False,
         )
     reports = {task: json.loads((lake / "reports" / f"{task}.json").read_text()) for task in ("pianoroll", "velocity")}
     shutil.rmtree(lake / "reports")
     shutil.copytree(saved_reports, lake / "reports")
-    return result, champions, reports
+    return result, champions, reports, instance
 
 
 @pytest.mark.parametrize(("task", "metric"), [("pianoroll", "nll_per_step"), ("velocity", "velocity_mae")])
 def test_a_weak_retraining_is_not_promoted(materialized, weak_rerun, task: str, metric: str) -> None:
     _, lake = materialized
-    result, champions_before, reports = weak_rerun
+    result, champions_before, reports, _ = weak_rerun
     assert not result.success
     blessing = next(
         evaluation
@@ -232,3 +235,10 @@ def test_a_weak_retraining_is_not_promoted(materialized, weak_rerun, task: str, 
     assert f"{task}_champion" not in {
         event.asset_key.path[-1] for event in result.get_asset_materialization_events() if event.asset_key
     }
+
+
+@pytest.mark.parametrize("task", ["pianoroll", "velocity"])
+def test_promoting_the_refused_candidate_alone_is_refused(materialized, weak_rerun, task: str) -> None:
+    _, lake = materialized
+    *_, instance = weak_rerun
+    assert_promoting_alone_is_refused([*MIDI_ASSETS, *MIDI_CHECKS], task, lake.parent.parent, instance)

@@ -11,6 +11,7 @@ from assets.setlists.definitions import SETLISTS_ASSETS, SETLISTS_CHECKS
 from assets.setlists.metrics import METRIC_NAMES
 from assets.setlists.sweep_assets import next_song_sweep
 from resources import LakeResource, ParquetIOManager, RawDataResource, TrainingResource
+from tests.champion_checks import assert_promoting_alone_is_refused
 
 TINY_MODEL = {"max_epochs": 3, "units": 32, "seq_len": 20, "learning_rate": 0.01}
 RUN_CONFIG = {
@@ -197,6 +198,7 @@ def test_a_weak_retraining_is_not_promoted(materialized: tuple) -> None:
     champion_file = lake / "models" / "next_song" / "champion.json"
     champion_before = champion_file.read_text()
     first_report = (lake / "reports" / "next_song.json").read_text()
+    instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
         [*SETLISTS_ASSETS, *SETLISTS_CHECKS],
         selection=[dg.AssetKey(name) for name in ("next_song_model", "next_song_report", "next_song_champion")],
@@ -207,6 +209,7 @@ def test_a_weak_retraining_is_not_promoted(materialized: tuple) -> None:
             "training": TrainingResource(home=str(home), device="cpu"),
         },
         run_config=WEAK_CONFIG,
+        instance=instance,
         raise_on_error=False,
     )
     weak = json.loads((lake / "reports" / "next_song.json").read_text())
@@ -223,3 +226,5 @@ def test_a_weak_retraining_is_not_promoted(materialized: tuple) -> None:
     assert "next_song_champion" not in {
         event.asset_key.path[-1] for event in result.get_asset_materialization_events() if event.asset_key
     }
+    # the blessed first report is back in the reports folder: promotion decides from the weak candidate's own
+    assert_promoting_alone_is_refused([*SETLISTS_ASSETS, *SETLISTS_CHECKS], "next_song", home, instance)

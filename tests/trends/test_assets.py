@@ -14,6 +14,7 @@ from assets.trends.checks import TIANCHI_CHECKS
 from assets.trends.definitions import ASSETS, CHECKS
 from assets.trends.sql_assets import dbt_resource
 from resources import DuckDBResource, LakeResource, ParquetIOManager, RawDataResource, TrainingResource
+from tests.champion_checks import assert_promoting_alone_is_refused
 
 pytestmark = pytest.mark.slow
 
@@ -113,11 +114,13 @@ def test_a_weak_retrain_is_not_promoted(materialized, tmp_path: Path, sample_raw
     champion_file = home / "lake" / "trends" / "models" / "forecast" / "champion.json"
     before = champion_file.read_text()
     weak = {"max_epochs": 1, "patience": 1, "first_units": 2, "second_units": 1, "refit_on_all_windows": False}
+    instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
         [*ASSETS, *CHECKS],
         selection=["play_forecast_model", "forecast_report", "forecast_champion", "play_forecast"],
         resources=_resources(home, sample_raw_root),
         run_config={"ops": {"play_forecast_model": {"config": weak}}},
+        instance=instance,
         raise_on_error=False,
     )
     assert not result.success
@@ -129,6 +132,11 @@ def test_a_weak_retrain_is_not_promoted(materialized, tmp_path: Path, sample_raw
     assert report["promoted"] is False
     assert report["champion_before"]["metrics"]["tianchi_f_ratio"] == pytest.approx(champion_value, abs=1e-6)
     assert report["metrics"]["tianchi_f_ratio"] < champion_value - 0.005
+    # the exact scenario of issue 19: the report file edited to a value that would pass changes nothing
+    (home / "lake" / "trends" / "reports" / "forecast.json").write_text(
+        json.dumps({**report, "metrics": {**report["metrics"], "tianchi_f_ratio": 10.0}})
+    )
+    assert_promoting_alone_is_refused([*ASSETS, *CHECKS], "forecast", home, instance)
 
 
 def test_load_champion_returns_a_usable_forecaster(materialized) -> None:
