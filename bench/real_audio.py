@@ -29,7 +29,7 @@ def materialize(real_root: Path, home: Path) -> dict:
     import dagster as dg
 
     from assets.audio.definitions import defs as audio_defs
-    from resources import LakeResource, ParquetIOManager, RawDataResource, TrainingResource
+    from resources import LakeResource, MlflowResource, ParquetIOManager, RawDataResource, TrainingResource
 
     os.environ["ENCORE_HOME"] = str(home)
     started = time.perf_counter()
@@ -40,6 +40,7 @@ def materialize(real_root: Path, home: Path) -> dict:
             "lake": LakeResource(home=str(home)),
             "raw_data": RawDataResource(home=str(home), root=str(real_root)),
             "training": TrainingResource(home=str(home), device="cpu"),
+            "mlflow": MlflowResource(home=str(home)),
         },
     )
     checks = {

@@ -28,7 +28,7 @@ def run(raw_root: Path, home: Path, max_epochs: int | None, random_split: bool, 
     import dagster as dg
 
     from assets.setlists.definitions import SETLISTS_ASSETS, SETLISTS_CHECKS
-    from resources import LakeResource, ParquetIOManager, RawDataResource, TrainingResource
+    from resources import LakeResource, MlflowResource, ParquetIOManager, RawDataResource, TrainingResource
 
     ops: dict = {"next_song_report": {"config": {"random_split": random_split}}}
     if max_epochs is not None:
@@ -42,6 +42,7 @@ def run(raw_root: Path, home: Path, max_epochs: int | None, random_split: bool, 
             "lake": LakeResource(home=str(home)),
             "raw_data": RawDataResource(root=str(raw_root), home=str(home)),
             "training": training,
+            "mlflow": MlflowResource(home=str(home)),
         },
         run_config={"ops": ops},
     )

@@ -16,6 +16,7 @@ from resources.duckdb import DuckDBResource
 from resources.lake import LakeResource
 from resources.parquet_io import ParquetIOManager
 from resources.raw_data import RawDataResource
+from resources.tracking import MlflowResource
 from resources.training import TrainingResource
 
 
@@ -27,6 +28,7 @@ def local_resources() -> dict[str, Any]:
         "raw_data": RawDataResource(),
         "training": TrainingResource(),
         "duckdb": DuckDBResource(),
+        "mlflow": MlflowResource(),
     }
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from resources import LakeResource
+from resources import LakeResource, MlflowResource
 
 
 def assert_promoting_alone_is_refused(
@@ -25,7 +25,7 @@ def assert_promoting_alone_is_refused(
     (champion,) = [item for item in definitions if isinstance(item, dg.AssetsDefinition) and key in item.keys]
     result = dg.materialize(
         [champion],
-        resources={"lake": LakeResource(home=str(home))},
+        resources={"lake": LakeResource(home=str(home)), "mlflow": MlflowResource(home=str(home))},
         instance=instance,
         raise_on_error=False,
     )

@@ -23,6 +23,12 @@ def sample_raw_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def embedded_mlflow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests track into each Encore home's embedded store, never a team server named by the environment."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+
+
 @pytest.fixture
 def encore_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty Encore home for one test; raw data falls back to the embedded sample."""

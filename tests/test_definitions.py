@@ -7,7 +7,7 @@ import dagster as dg
 
 from pipelines import defs
 
-HEAVY_MODULES = ("tensorflow", "keras", "librosa", "gensim", "great_expectations", "torch")
+HEAVY_MODULES = ("tensorflow", "keras", "librosa", "gensim", "great_expectations", "torch", "mlflow")
 
 
 def test_importing_pipelines_does_not_import_heavy_libraries() -> None:
@@ -61,5 +61,5 @@ def test_every_asset_has_a_description() -> None:
 
 
 def test_resources_are_configurable_resources() -> None:
-    for key in ("lake", "raw_data", "training", "duckdb"):
+    for key in ("lake", "raw_data", "training", "duckdb", "mlflow"):
         assert isinstance(defs.resources[key], dg.ConfigurableResource), key

@@ -1,5 +1,8 @@
 """The evaluation reports: `genre_reports` writes `reports/genre_<collection>.json` per collection."""
 
+import functools
+from collections.abc import Callable
+
 import dagster as dg
 import pandas as pd
 
@@ -7,9 +10,10 @@ from assets.audio.data_assets import shipped_tables
 from assets.audio.feature_table import feature_parity
 from assets.audio.spectrograms import tfrecords_dir
 from assets.common.champions import challenger_fields
-from assets.common.dagster_metadata import CANDIDATE_KEY, report_metadata
+from assets.common.dagster_metadata import CANDIDATE_KEY, dagster_tags, report_metadata
 from assets.common.reports import write_no_candidate, write_report
 from resources.lake import LakeResource
+from resources.tracking import MlflowResource
 from resources.training import TrainingResource
 
 DOMAIN = "audio"
@@ -17,7 +21,7 @@ KNOWN_COLLECTIONS = ("fma", "gtzan")  # one `genre_<collection>` champion task e
 
 
 def challenger_report_fields(
-    lake: LakeResource, collection: str, features: pd.DataFrame, results: list, shards
+    lake: LakeResource, collection: str, features: pd.DataFrame, results: list, shards, track: Callable
 ) -> dict:
     """Register the model chosen on valid as the `genre_<collection>` candidate; score it and the champion."""
     from assets.audio.champion import data_version, genre_task, register_candidate, score_version
@@ -40,6 +44,7 @@ def challenger_report_fields(
         best.valid_accuracy,
         data_version(features, shards),
     )
+    track(genre_task(collection), candidate)
     test = features[features["split"] == "test"]
     return challenger_fields(
         task_dir, genre_task(collection), candidate, best.test, lambda version: score_version(version, test, shards)
@@ -59,6 +64,7 @@ def genre_reports(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
     training: TrainingResource,
+    mlflow: MlflowResource,
     audio_features: pd.DataFrame,
     genre_classic_models: pd.DataFrame,
     genre_cnn_model: pd.DataFrame,
@@ -89,7 +95,8 @@ def genre_reports(
         parity = parity_summary(features, raw_gtzan_files) if collection == "gtzan" else None
         report, plots, notes = build_report(str(collection), features, results, training.seed, parity)
         shards = tfrecords_dir(lake.domain_dir(DOMAIN), str(collection))
-        report.extra.update(challenger_report_fields(lake, str(collection), features, results, shards))
+        track = functools.partial(mlflow.log_version, histories={}, tags=dagster_tags(context))
+        report.extra.update(challenger_report_fields(lake, str(collection), features, results, shards, track))
         reported.add(str(collection))
         paths = write_report(lake.reports_dir(DOMAIN), f"genre_{collection}", report, plots, notes_markdown=notes)
         for key, value in report_metadata(report, paths, plots).items():

@@ -6,6 +6,7 @@ file under the name a reader opens.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -77,3 +78,16 @@ def write_parquet_atomic(frame: pd.DataFrame, path: Path) -> Path:
     with atomic_path(path) as temporary:
         frame.to_parquet(temporary, index=False, engine="pyarrow")
     return Path(path)
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock held on ``path`` (created if missing) across processes on this machine."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

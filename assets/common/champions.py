@@ -31,6 +31,7 @@ from assets.common.promotion import (
 )
 from assets.common.reports import read_no_candidate
 from resources.lake import LakeResource
+from resources.tracking import MlflowResource
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,13 @@ def build_champion_definitions(spec: ChampionTask) -> tuple[dg.AssetChecksDefini
         description=f"Passes when the {spec.task} candidate beats every baseline on {spec.primary_metric} and "
         f"is no worse than the champion by more than {spec.tolerance}.",
     )
-    def blessing(context: dg.AssetCheckExecutionContext, lake: LakeResource) -> dg.AssetCheckResult:
+    def blessing(
+        context: dg.AssetCheckExecutionContext, lake: LakeResource, mlflow: MlflowResource
+    ) -> dg.AssetCheckResult:
         judgement = judge(spec, lake, context.instance, context.run.run_id)
+        if judgement.decision is not None:  # the candidate's MLflow run shows its test metrics and verdict
+            version_dir = spec.task_dir(lake) / judgement.decision.candidate
+            mlflow.log_evaluation(version_dir, read_evaluation(version_dir)["metrics"], judgement.passed)
         return dg.AssetCheckResult(passed=judgement.passed, metadata=judgement.metadata)
 
     @dg.asset(
@@ -171,11 +177,12 @@ def build_champion_definitions(spec: ChampionTask) -> tuple[dg.AssetChecksDefini
         kinds={"json"},
         description=f"The {spec.task} model in use. Re-decides from the evaluation stored with the candidate "
         f"that `{spec.report_asset}` last scored (so materializing this asset alone never ships a refused "
-        f"model), promotes it to `models/{spec.task}/champion.json` only if the champion is still the one it "
-        "was compared with, and prunes old versions (never the champion nor one being scored).",
+        f"model), then moves MLflow's `models:/{spec.task}@champion` alias and `models/{spec.task}/champion.json` "
+        "to it, only if the champion is still the one it was compared with; prunes old versions (never the "
+        "champion nor one being scored).",
     )
     def champion(
-        context: dg.AssetExecutionContext, config: PromotionConfig, lake: LakeResource
+        context: dg.AssetExecutionContext, config: PromotionConfig, lake: LakeResource, mlflow: MlflowResource
     ) -> dg.MaterializeResult:
         judgement = judge(spec, lake, context.instance, context.run_id)
         decision = judgement.decision
@@ -199,6 +206,7 @@ def build_champion_definitions(spec: ChampionTask) -> tuple[dg.AssetChecksDefini
             spec.primary_metric,
             context.run_id,
             config.keep_versions,
+            publish=lambda version_dir: mlflow.set_champion(spec.task, version_dir),
         )
         context.log.info(f"{spec.task}: {outcome.reason}")
         if outcome.promoted:

@@ -54,6 +54,11 @@ def report_metadata(
     return metadata
 
 
+def dagster_tags(context: dg.AssetExecutionContext) -> dict[str, str]:
+    """Tags that lead from an MLflow run back to the Dagster run and asset that trained it."""
+    return {"dagster.run_id": context.run_id, "dagster.asset_key": context.asset_key.to_user_string()}
+
+
 def candidate_metadata(report_name: str, report: Report) -> dict[str, str]:
     """The version a report evaluated, under ``candidate/<report name>``: the promotion reads it from the
     report's materialization (lineage through Dagster), never from "the latest file"."""

@@ -100,6 +100,14 @@ def write_version(
     return record
 
 
+def read_version_file(version_dir: Path, name: str, missing_because: str) -> dict[str, Any]:
+    """A JSON file stored with a version (its evaluation, its MLflow run), or an error saying why it is not."""
+    path = Path(version_dir) / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: version {Path(version_dir).name} {missing_because}")
+    return json.loads(path.read_text())
+
+
 def read_version(version_dir: Path) -> ModelVersion:
     return ModelVersion(**json.loads((Path(version_dir) / VERSION_FILE).read_text()))
 
@@ -199,24 +207,42 @@ def read_evaluations(task_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line] if path.exists() else []
 
 
-def load_champion(domain: str, task: str, home: str = "") -> tuple[Any, ModelVersion]:
-    """Load the champion model of ``task`` outside Dagster; returns the model and its version record.
+class RegistryMismatchError(LookupError):
+    """Raised when MLflow's `champion` alias and the lake's champion.json name different versions."""
 
-    ``.keras`` files load with Keras (the domain's ``model`` module is imported first so its custom
-    layers are registered); ``.joblib`` files with joblib.
+
+def load_champion(domain: str, task: str, home: str = "", tracking_uri: str = "") -> tuple[Any, ModelVersion]:
+    """Load the champion model of ``task`` outside Dagster from the registry (``models:/<task>@champion``);
+    returns the model and its version record.
+
+    The alias must name the version ``champion.json`` names (they move together, under one lock): a
+    mismatch raises :class:`RegistryMismatchError` naming both. ``.keras`` files load with Keras (the
+    domain's ``model`` module is imported first so its custom layers are registered); ``.joblib`` files
+    with joblib.
     """
     import importlib
     import importlib.util
+    import tempfile
 
     from resources.settings import encore_home
+    from resources.tracking import download_champion
 
-    record = champion_version(encore_home(home) / "lake" / domain / "models" / task, task)
-    if record.model_file.endswith(".joblib"):
-        import joblib
+    task_dir = encore_home(home) / "lake" / domain / "models" / task
+    record = champion_version(task_dir, task)
+    with tempfile.TemporaryDirectory(prefix=f"encore-{task}-") as scratch:
+        folder, registered = download_champion(task, Path(scratch), tracking_uri, home)
+        if registered != record.version:
+            raise RegistryMismatchError(
+                f"task {task!r}: MLflow's alias models:/{task}@champion is version {registered} but "
+                f"{task_dir / CHAMPION_FILE} names {record.version}; materialize {task}_champion to repair"
+            )
+        model_path = folder / record.model_file
+        if record.model_file.endswith(".joblib"):
+            import joblib
 
-        return joblib.load(record.model_path), record
-    if importlib.util.find_spec(f"assets.{domain}.model") is not None:
-        importlib.import_module(f"assets.{domain}.model")
-    import keras
+            return joblib.load(model_path), record
+        if importlib.util.find_spec(f"assets.{domain}.model") is not None:
+            importlib.import_module(f"assets.{domain}.model")
+        import keras
 
-    return keras.models.load_model(record.model_path), record
+        return keras.models.load_model(model_path), record

@@ -16,18 +16,17 @@ Three rules carry "retraining never ships a worse model":
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import socket
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from assets.common.model_registry import bless, promote, prune, read_champion
+from assets.common.atomic import file_lock
+from assets.common.model_registry import bless, promote, prune, read_champion, read_version_file
 
 EVALUATION_FILE = "evaluation.json"
 LEASES_DIR = ".leases"
@@ -59,13 +58,9 @@ class Decision:
 
 def read_evaluation(version_dir: Path) -> dict[str, Any]:
     """The report stored with a candidate version; a clear error when the version was never evaluated."""
-    path = Path(version_dir) / EVALUATION_FILE
-    if not path.exists():
-        raise FileNotFoundError(
-            f"{path} is missing: version {Path(version_dir).name} was never evaluated by its report "
-            "(materialize the report asset, then its champion)"
-        )
-    return json.loads(path.read_text())
+    return read_version_file(
+        version_dir, EVALUATION_FILE, "was never evaluated by its report (materialize the report, then its champion)"
+    )
 
 
 def decide(evaluation: Mapping[str, Any], primary_metric: str, *, higher_is_better: bool, tolerance: float) -> Decision:
@@ -90,14 +85,8 @@ def decide(evaluation: Mapping[str, Any], primary_metric: str, *, higher_is_bett
 @contextmanager
 def task_lock(task_dir: Path) -> Iterator[None]:
     """An exclusive lock on a task's folder, across processes on this machine (and NFS with lockd)."""
-    task_dir = Path(task_dir)
-    task_dir.mkdir(parents=True, exist_ok=True)
-    with (task_dir / LOCK_FILE).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with file_lock(Path(task_dir) / LOCK_FILE):
+        yield
 
 
 @contextmanager
@@ -145,11 +134,13 @@ def promote_if_unchanged(
     primary_metric: str,
     run_id: str,
     keep_versions: int,
+    publish: Callable[[Path], object] | None = None,
 ) -> PromotionOutcome:
     """Point the champion at a blessed candidate if the champion is still the one it was compared with.
 
     Refuses (``promoted=False`` with the reason) when the champion moved since the report: the candidate
-    was never compared with the new champion, so its report must run again."""
+    was never compared with the new champion, so its report must run again. ``publish(version_dir)``
+    (the registry's alias) runs under the same lock just before ``champion.json`` moves."""
     if not decision.passed:
         raise ValueError(f"candidate {decision.candidate} was refused: {'; '.join(decision.reasons)}")
     with task_lock(task_dir):
@@ -163,6 +154,8 @@ def promote_if_unchanged(
                 f"{decision.champion_before or 'no champion'}: re-run the report to compare it with {current}"
             )
             return PromotionOutcome(False, reason, pointer, pointer, [])
+        if publish is not None:
+            publish(Path(task_dir) / decision.candidate)
         promoted = promote(task_dir, version_record, primary_metric, decision.candidate_value, run_id)
         pruned = prune(task_dir, keep_versions, keep_also=leased_versions(task_dir))
         return PromotionOutcome(True, "promoted", promoted, pointer, pruned)

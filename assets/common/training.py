@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,32 @@ from assets.common.atomic import write_json_atomic
 LAST_MODEL = "last.keras"
 BEST_WEIGHTS = "best.weights.h5"
 STATE = "state.json"
+
+
+# The per-epoch histories of the trainings inside a `recorded_histories()` block (None outside one).
+_RECORDED_HISTORIES: ContextVar[dict[str, dict[str, list[float]]] | None] = ContextVar("histories", default=None)
+
+
+@contextmanager
+def recorded_histories() -> Iterator[dict[str, dict[str, list[float]]]]:
+    """Collect the history of every :func:`fit_resumable` run inside the block, keyed by :func:`history_name`
+    (e.g. ``backtest`` and ``production/refit``): the curves the experiment tracker logs."""
+    histories: dict[str, dict[str, list[float]]] = {}
+    token = _RECORDED_HISTORIES.set(histories)
+    try:
+        yield histories
+    finally:
+        _RECORDED_HISTORIES.reset(token)
+
+
+def history_name(checkpoint_dir: Path) -> str:
+    """A fit's name among those of one training: its checkpoint folder below the nearest `checkpoints`
+    folder (``backtest``, ``production/refit``; empty for a training with one fit), else its last two names."""
+    parts = Path(checkpoint_dir).parts
+    if "checkpoints" in parts:
+        below = parts[len(parts) - parts[::-1].index("checkpoints") :]
+        return "/".join(below)
+    return "/".join(parts[-2:])
 
 
 @dataclass
@@ -141,4 +170,7 @@ def fit_resumable(
         resumed_from_epoch=resumed_from,
         stopped_early=checkpoint.stopped_early or already_stopped,
     )
+    recorder = _RECORDED_HISTORIES.get()
+    if recorder is not None:
+        recorder[history_name(checkpoint_dir)] = outcome.history
     return model, outcome

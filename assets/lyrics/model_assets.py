@@ -9,11 +9,13 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from assets.common.dagster_metadata import MODEL_ASSET_ARGS
+from assets.common.dagster_metadata import MODEL_ASSET_ARGS, dagster_tags
 from assets.common.model_registry import code_version, write_version
+from assets.common.training import recorded_histories
 from assets.lyrics.model import ModelSettings, model_dir, save_char_lm, train_char_lm
 from assets.lyrics.vocabulary import Vocabulary
 from resources.lake import LakeResource
+from resources.tracking import MlflowResource
 from resources.training import TrainingResource
 
 DOMAIN = "lyrics"
@@ -40,21 +42,22 @@ class CharLMConfig(dg.Config):
 
 
 def _train(
+    context: dg.AssetExecutionContext,
     task: str,
     conditioned: bool,
     config: CharLMConfig,
-    lake: LakeResource,
-    training: TrainingResource,
+    resources: tuple[LakeResource, TrainingResource, MlflowResource],
     lyrics_tfrecords: pd.DataFrame,
     char_vocabulary: pd.DataFrame,
 ) -> dg.Output[pd.DataFrame]:
+    lake, training, mlflow = resources
     layout = lyrics_tfrecords.set_index("split")
     vocabulary = Vocabulary.from_frame(char_vocabulary)
     data_version = hashlib.sha256(
         (lyrics_tfrecords[["split", "records", "bytes"]].to_json() + char_vocabulary.to_json()).encode()
     ).hexdigest()[:16]
     task_dir = model_dir(lake.models_dir(DOMAIN), task)
-    with training.strategy().scope():
+    with training.strategy().scope(), recorded_histories() as histories:
         trained = train_char_lm(
             {split: Path(layout.loc[split, "path"]) for split in ("train", "valid")},
             vocabulary,
@@ -79,6 +82,7 @@ def _train(
         code_version=code_version(PACKAGE_DIR),
         metrics={"best_val_bits_per_char": outcome.best_monitor_value / math.log(2)},
     )
+    mlflow.log_version(task, version, histories, dagster_tags(context))
     summary = pd.DataFrame([{
         "task": task, "version": version.version, "path": version.path, "conditioned": conditioned,
         "epochs_run": outcome.epochs_run, "best_epoch": outcome.best_epoch,
@@ -102,9 +106,11 @@ def _train(
 
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, **MODEL_ASSET_ARGS)
 def char_lm_model(
+    context: dg.AssetExecutionContext,
     config: CharLMConfig,
     lake: LakeResource,
     training: TrainingResource,
+    mlflow: MlflowResource,
     lyrics_tfrecords: pd.DataFrame,
     char_vocabulary: pd.DataFrame,
 ) -> dg.Output[pd.DataFrame]:
@@ -113,16 +119,19 @@ def char_lm_model(
     Early stopping on validation loss, a checkpoint per epoch (resumes after a crash), TensorBoard logs.
     Each training is a new version `models/char_lm/<version>/` (model.keras + vocabulary.json).
     """
-    return _train("char_lm", False, config, lake, training, lyrics_tfrecords, char_vocabulary)
+    return _train(context, "char_lm", False, config, (lake, training, mlflow), lyrics_tfrecords, char_vocabulary)
 
 
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, **MODEL_ASSET_ARGS)
 def artist_char_lm_model(
+    context: dg.AssetExecutionContext,
     config: CharLMConfig,
     lake: LakeResource,
     training: TrainingResource,
+    mlflow: MlflowResource,
     lyrics_tfrecords: pd.DataFrame,
     char_vocabulary: pd.DataFrame,
 ) -> dg.Output[pd.DataFrame]:
     """Artist-conditioned character LSTM: an artist embedding is concatenated to every character input."""
-    return _train("artist_char_lm", True, config, lake, training, lyrics_tfrecords, char_vocabulary)
+    resources = (lake, training, mlflow)
+    return _train(context, "artist_char_lm", True, config, resources, lyrics_tfrecords, char_vocabulary)

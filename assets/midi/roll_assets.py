@@ -12,6 +12,7 @@ from assets.common.champions import challenger_fields
 from assets.common.dagster_metadata import (
     MODEL_ASSET_ARGS,
     check_result_from_validation,
+    dagster_tags,
     report_metadata,
     table_metadata,
 )
@@ -20,9 +21,11 @@ from assets.common.fingerprint import file_sha256
 from assets.common.model_registry import champion_version, code_version, read_version, write_version
 from assets.common.quarantine import NoGoodRecordsError, write_quarantine
 from assets.common.splits import SPLITS
+from assets.common.training import recorded_histories
 from assets.midi import rolls as roll_parsing
 from assets.midi.paths import DOMAIN, PACKAGE_DIR, PIANOROLL_TASK, task_dir, tfrecords_dir
 from resources.lake import LakeResource
+from resources.tracking import MlflowResource
 from resources.training import TrainingResource
 
 
@@ -125,7 +128,11 @@ class PianoRollModelConfig(dg.Config):
 
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, deps=[pianoroll_tfrecords], **MODEL_ASSET_ARGS)
 def pianoroll_model(
-    context: dg.AssetExecutionContext, config: PianoRollModelConfig, lake: LakeResource, training: TrainingResource
+    context: dg.AssetExecutionContext,
+    config: PianoRollModelConfig,
+    lake: LakeResource,
+    training: TrainingResource,
+    mlflow: MlflowResource,
 ) -> dg.Output[pd.DataFrame]:
     """LSTM that predicts the next piano-roll frame (a sigmoid per key, cross-entropy summed over keys).
 
@@ -147,7 +154,7 @@ def pianoroll_model(
     )
     settings = RollModelSettings(config.lstm_units, config.dropout, config.learning_rate, frame_skip=config.frame_skip)
     shards_version = _shards_version(tfrecords_dir(lake))
-    with training.strategy().scope():
+    with training.strategy().scope(), recorded_histories() as histories:
         model, outcome, seconds = train_roll_model(
             settings,
             plan,
@@ -165,6 +172,7 @@ def pianoroll_model(
         code_version=code_version(PACKAGE_DIR),
         metrics={"best_monitor_loss": outcome.best_monitor_value},
     )
+    mlflow.log_version(PIANOROLL_TASK, version, histories, dagster_tags(context))
     monitor = "train hold-out (10% of tunes)" if monitor_is_holdout else "valid"
     context.log.info(f"trained {outcome.epochs_run} epochs in {seconds:.0f} s, early stopping on {monitor}")
     summary = pd.DataFrame(

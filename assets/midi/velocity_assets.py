@@ -12,15 +12,18 @@ from assets.common.champions import challenger_fields
 from assets.common.dagster_metadata import (
     MODEL_ASSET_ARGS,
     check_result_from_validation,
+    dagster_tags,
     report_metadata,
     table_metadata,
 )
 from assets.common.expectations import validate_frame
 from assets.common.model_registry import code_version, read_version, write_version
 from assets.common.quarantine import NoGoodRecordsError, write_quarantine
+from assets.common.training import recorded_histories
 from assets.midi.paths import DOMAIN, PACKAGE_DIR, VELOCITY_TASK, task_dir
 from assets.midi.velocity_notes import parse_performances
 from resources.lake import LakeResource
+from resources.tracking import MlflowResource
 from resources.training import TrainingResource
 
 
@@ -97,6 +100,7 @@ def velocity_model(
     config: VelocityModelConfig,
     lake: LakeResource,
     training: TrainingResource,
+    mlflow: MlflowResource,
     performance_notes: pd.DataFrame,
 ) -> Iterator[dg.Output[pd.DataFrame]]:
     """Bidirectional LSTM predicting each note's key velocity from the surrounding note activations
@@ -109,7 +113,7 @@ def velocity_model(
         return
     notes_version = hashlib.sha256(pd.util.hash_pandas_object(performance_notes, index=False).values).hexdigest()[:16]
     fingerprint = hashlib.sha256(json.dumps([config.model_dump(), training.seed, notes_version]).encode()).hexdigest()
-    with training.strategy().scope():
+    with training.strategy().scope(), recorded_histories() as histories:
         model, stats, summary = train_velocity_model(
             performance_notes,
             config.settings(),
@@ -127,6 +131,7 @@ def velocity_model(
         code_version=code_version(PACKAGE_DIR),
         metrics={"best_valid_loss": summary["best_valid_loss"]},
     )
+    mlflow.log_version(VELOCITY_TASK, version, histories, dagster_tags(context))
     context.log.info(
         f"velocity model {version.version}: {summary['epochs_run']} epochs in {summary['train_seconds']:.0f} s"
     )

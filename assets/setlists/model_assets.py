@@ -8,14 +8,15 @@ from pydantic import Field
 
 from assets.common.atomic import write_text_atomic
 from assets.common.champions import challenger_fields
-from assets.common.dagster_metadata import MODEL_ASSET_ARGS, TRAINING_ASSET_ARGS, report_metadata
+from assets.common.dagster_metadata import MODEL_ASSET_ARGS, TRAINING_ASSET_ARGS, dagster_tags, report_metadata
 from assets.common.model_registry import champion_version, read_version
 from assets.common.reports import write_report
+from assets.common.training import recorded_histories
 from assets.setlists.data_assets import DOMAIN
 from assets.setlists.model import NextSongSettings
 from assets.setlists.paths import model_dir
 from assets.setlists.rotation import FEATURE_NAMES
-from resources import LakeResource, TrainingResource
+from resources import LakeResource, MlflowResource, TrainingResource
 
 JSON_FIELDS = ("hyperparameters", "history", "recent_penalty_on_valid")  # nested fields of the model row
 
@@ -59,6 +60,7 @@ def next_song_model(
     song_sequences: pd.DataFrame,
     lake: LakeResource,
     training: TrainingResource,
+    mlflow: MlflowResource,
     config: NextSongModelConfig,
 ) -> dg.Output[pd.DataFrame]:
     """An LSTM that reads the last `seq_len` tokens (and the segue marks between them) and predicts the
@@ -67,12 +69,15 @@ def next_song_model(
     count and the recent-song penalty is tuned on valid; then a fresh model is refitted on train+valid
     for that many epochs and is the model saved (set `refit_on_train_and_valid: false` to keep the
     early-stopped one)."""
-    from assets.setlists.training_run import train_next_song
+    from assets.setlists.training_run import TASK, train_next_song
 
-    run = train_next_song(
-        setlist_tfrecords, song_embeddings, song_rotation, song_vocabulary, song_sequences, lake, training,
-        config.settings(),
-    )  # fmt: skip
+    with recorded_histories() as histories:
+        run = train_next_song(
+            setlist_tfrecords, song_embeddings, song_rotation, song_vocabulary, song_sequences, lake, training,
+            config.settings(),
+        )  # fmt: skip
+    version = read_version(model_dir(lake, TASK) / run["version"])
+    mlflow.log_version(TASK, version, histories, dagster_tags(context))
     context.log.info(
         f"early stopping: {run['epochs_run']} epochs, best {run['best_epoch']}; refit on train+valid: "
         f"{run['refit_epochs']} epochs; recent-song penalty {run['recent_song_penalty']} ({run['train_seconds']:.0f} s)"

@@ -11,12 +11,14 @@ import pandas as pd
 from pydantic import Field
 
 from assets.common.champions import ChampionTask, challenger_fields
-from assets.common.dagster_metadata import MODEL_ASSET_ARGS, report_metadata, table_metadata
+from assets.common.dagster_metadata import MODEL_ASSET_ARGS, dagster_tags, report_metadata, table_metadata
 from assets.common.model_registry import ModelVersion, champion_version, code_version, read_version, write_version
 from assets.common.reports import write_report
+from assets.common.training import recorded_histories
 from assets.trends.features import plays_matrix
 from assets.trends.forecast import ForecasterSettings
 from resources.lake import LakeResource
+from resources.tracking import MlflowResource
 from resources.training import TrainingResource
 
 DOMAIN = "trends"
@@ -67,6 +69,7 @@ def play_forecast_model(
     artist_daily_features: pd.DataFrame,
     lake: LakeResource,
     training: TrainingResource,
+    mlflow: MlflowResource,
 ) -> pd.DataFrame:
     """Two-layer LSTM forecasting each artist's daily plays 30 days ahead, as a ratio to the last 10 days'
     median, saved as a new model version (`models/forecast/<version>/`). Two copies in it: `backtest`
@@ -78,7 +81,7 @@ def play_forecast_model(
     data_version = hashlib.sha256(matrix.plays.tobytes()).hexdigest()[:12]
     fingerprint = hashlib.sha256(json.dumps([config.model_dump(), data_version, training.seed]).encode()).hexdigest()
     task_dir = forecaster_dir(lake)
-    with training.strategy().scope():
+    with training.strategy().scope(), recorded_histories() as histories:
         trained, summary = train_play_forecasters(
             matrix.plays,
             matrix.days,
@@ -99,6 +102,7 @@ def play_forecast_model(
         code_version=code_version(Path(__file__).parent),
         metrics={"best_validation_loss": float(backtest["best_validation_loss"])},
     )
+    mlflow.log_version(TASK, version, histories, dagster_tags(context))
     summary.insert(0, "version", version.version)
     summary.insert(2, "model_dir", [str(Path(version.path) / variant) for variant in summary["variant"]])
     context.add_output_metadata(

@@ -12,7 +12,7 @@ from assets.audio.report_assets import genre_reports
 from assets.common.champions import Judgement, judge
 from assets.common.model_registry import list_versions
 from assets.common.reports import write_no_candidate
-from resources import LakeResource, TrainingResource
+from resources import LakeResource, MlflowResource, TrainingResource
 
 
 def test_register_candidate_copies_the_chosen_model_into_a_version(tmp_path: Path) -> None:
@@ -53,6 +53,7 @@ def test_a_present_collection_without_a_model_fails_its_blessing_and_an_absent_o
         context=dg.build_asset_context(),
         lake=LakeResource(),
         training=TrainingResource(device="cpu"),
+        mlflow=MlflowResource(),
         audio_features=features,
         genre_classic_models=no_models,
         genre_cnn_model=pd.DataFrame(columns=["collection", "path"]),

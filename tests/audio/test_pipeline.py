@@ -12,7 +12,7 @@ from assets.audio.classic import feature_matrix
 from assets.audio.definitions import defs as audio_defs
 from assets.audio.features import FEATURE_COLUMNS
 from assets.common.model_registry import load_champion, read_champion, read_version
-from resources import LakeResource, ParquetIOManager, RawDataResource, TrainingResource
+from resources import LakeResource, MlflowResource, ParquetIOManager, RawDataResource, TrainingResource
 from tests.champion_checks import assert_promoting_alone_is_refused
 
 RUN_CONFIG = {
@@ -37,6 +37,7 @@ def materialized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dg.
                 "lake": LakeResource(home=str(home)),
                 "raw_data": RawDataResource(home=str(home)),
                 "training": TrainingResource(home=str(home), device="cpu"),
+                "mlflow": MlflowResource(home=str(home)),
             },
             run_config=RUN_CONFIG,
         )
@@ -204,6 +205,7 @@ def test_a_weak_retrain_is_not_promoted_and_the_champion_is_unchanged(
             "lake": LakeResource(home=str(home)),
             "raw_data": RawDataResource(home=str(home)),
             "training": TrainingResource(home=str(home), device="cpu"),
+            "mlflow": MlflowResource(home=str(home)),
         },
         run_config={
             "ops": {

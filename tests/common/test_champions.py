@@ -10,7 +10,9 @@ from assets.common.champions import ChampionTask, build_champion_definitions, ch
 from assets.common.dagster_metadata import report_metadata
 from assets.common.model_registry import read_champion, write_version
 from assets.common.reports import Report, write_no_candidate, write_report
-from resources import LakeResource
+from resources import LakeResource, MlflowResource
+
+RESOURCES = {"lake": LakeResource(), "mlflow": MlflowResource()}
 
 SPEC = ChampionTask("toy", "toy_task", "toy_report", "toy", "accuracy", True, tolerance=0.01)
 STRONG_BASELINE = 0.7  # the toy report's strongest baseline; majority_class scores 0.3
@@ -25,7 +27,7 @@ def _score(version) -> float:
 
 
 @dg.asset(group_name="toy")
-def toy_report(config: ToyConfig, lake: LakeResource) -> dg.MaterializeResult:
+def toy_report(config: ToyConfig, lake: LakeResource, mlflow: MlflowResource) -> dg.MaterializeResult:
     """A report that evaluates its candidate and the current champion on the same (toy) test data."""
     task_dir = SPEC.task_dir(lake)
 
@@ -36,6 +38,7 @@ def toy_report(config: ToyConfig, lake: LakeResource) -> dg.MaterializeResult:
     candidate = write_version(
         task_dir, SPEC.task, save, config={"skill": config.skill}, data_version="d", code_version="c"
     )
+    mlflow.log_version(SPEC.task, candidate)
     report = Report(
         task=SPEC.task,
         primary_metric="accuracy",
@@ -62,7 +65,7 @@ blessing, toy_task_champion = build_champion_definitions(SPEC)
 def _run(skill: float) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [toy_report, toy_task_champion, blessing],
-        resources={"lake": LakeResource()},
+        resources=RESOURCES,
         run_config={"ops": {"toy_report": {"config": {"skill": skill}}}},
         raise_on_error=False,
     )
@@ -148,7 +151,7 @@ def test_leaderboard_has_a_row_per_task_with_champion_and_baselines(encore_home:
     result = dg.materialize(
         [toy_report, toy_task_champion, blessing, leaderboard],
         selection=[leaderboard.key],
-        resources={"lake": LakeResource(), "io_manager": ParquetIOManager()},
+        resources={**RESOURCES, "io_manager": ParquetIOManager()},
     )
     table = result.output_for_node("model_leaderboard")
     assert table[["task", "champion_value", "candidate_value"]].values.tolist() == [["toy_task", 0.8, 0.8]]
@@ -159,7 +162,7 @@ def test_a_task_whose_input_is_absent_is_skipped_and_promotes_nothing(encore_hom
     absent = ChampionTask("toy", "absent_task", "toy_report", "absent", "accuracy", True, 0.01, "absent_blessing")
     check, champion = build_champion_definitions(absent)
     write_no_candidate(LakeResource().reports_dir("toy"), "absent", "the toy input is absent", input_present=False)
-    result = dg.materialize([toy_report, champion, check], resources={"lake": LakeResource()}, run_config={"ops": {}})
+    result = dg.materialize([toy_report, champion, check], resources=RESOURCES, run_config={"ops": {}})
     assert result.success
     evaluation = result.get_asset_check_evaluations()[0]
     assert evaluation.check_name == "absent_blessing" and evaluation.passed
@@ -176,7 +179,7 @@ def test_a_task_with_input_but_no_candidate_fails_its_blessing_and_the_run(encor
     if record:
         write_no_candidate(LakeResource().reports_dir("toy"), "missing", "no valid split", input_present=True)
     result = dg.materialize(
-        [toy_report, champion, check], resources={"lake": LakeResource()}, run_config={"ops": {}}, raise_on_error=False
+        [toy_report, champion, check], resources=RESOURCES, run_config={"ops": {}}, raise_on_error=False
     )
     assert not result.success
     (evaluation,) = result.get_asset_check_evaluations()

@@ -93,20 +93,3 @@ def test_load_champion_names_the_task_when_there_is_none(encore_home: Path) -> N
 
     with pytest.raises(NoChampionError, match="'forecast'"):
         load_champion("trends", "forecast")
-
-
-def test_load_champion_loads_a_joblib_model(encore_home: Path) -> None:
-    import joblib
-
-    from assets.common.model_registry import load_champion
-
-    task_dir = encore_home / "lake" / "audio" / "models" / "genre_toy"
-
-    def save(folder: Path) -> str:
-        joblib.dump({"weights": [1, 2]}, folder / "model.joblib")
-        return "model.joblib"
-
-    version = write_version(task_dir, "genre_toy", save, config={}, data_version="", code_version="")
-    promote(task_dir, version, "accuracy", 0.7, run_id="r")
-    model, record = load_champion("audio", "genre_toy")
-    assert model == {"weights": [1, 2]} and record.version == version.version

@@ -84,6 +84,7 @@ def test_velocity_model_is_skipped_without_performances(tmp_path: Path) -> None:
 
     from assets.midi.velocity_assets import VelocityModelConfig, velocity_model
     from resources.lake import LakeResource
+    from resources.tracking import MlflowResource
     from resources.training import TrainingResource
 
     outputs = list(
@@ -92,6 +93,7 @@ def test_velocity_model_is_skipped_without_performances(tmp_path: Path) -> None:
             config=VelocityModelConfig(),
             lake=LakeResource(home=str(tmp_path)),
             training=TrainingResource(home=str(tmp_path)),
+            mlflow=MlflowResource(home=str(tmp_path)),
             performance_notes=pd.DataFrame(columns=["performance", "note_index", "onset", "offset", "pitch"]),
         )
     )

@@ -14,7 +14,7 @@ from assets.common.champions import ChampionTask, build_champion_definitions, ch
 from assets.common.dagster_metadata import report_metadata
 from assets.common.model_registry import write_version
 from assets.common.reports import Report, write_report
-from resources import LakeResource
+from resources import LakeResource, MlflowResource
 
 SPEC = ChampionTask("probe", "probe_task", "probe_report", "probe", "accuracy", True, tolerance=0.01)
 
@@ -30,7 +30,7 @@ def _score(version_dir: Path) -> float:
 
 
 @dg.asset(group_name="probe", tags={"encore/role": "trained_model"})
-def probe_model(config: ProbeConfig, lake: LakeResource) -> str:
+def probe_model(config: ProbeConfig, lake: LakeResource, mlflow: MlflowResource) -> str:
     """A 'model' whose file holds its accuracy; returns its version id (the report's input)."""
 
     def save(folder: Path) -> str:
@@ -40,6 +40,7 @@ def probe_model(config: ProbeConfig, lake: LakeResource) -> str:
     version = write_version(
         SPEC.task_dir(lake), SPEC.task, save, config=config.model_dump(), data_version="d", code_version="c"
     )
+    mlflow.log_version(SPEC.task, version)
     return version.version
 
 
@@ -77,6 +78,6 @@ probe_blessing, probe_task_champion = build_champion_definitions(SPEC)
 defs = dg.Definitions(
     assets=[probe_model, probe_report, probe_task_champion],
     asset_checks=[probe_blessing],
-    resources={"lake": LakeResource(), "io_manager": dg.mem_io_manager},
+    resources={"lake": LakeResource(), "mlflow": MlflowResource(), "io_manager": dg.mem_io_manager},
     executor=dg.in_process_executor,
 )

@@ -35,6 +35,17 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: f
     raise TimeoutError(f"gave up after {timeout:.0f} s waiting for {what}")
 
 
+def http_ok(url: str) -> bool:
+    """Whether ``url`` answers 200 right now (a server's health endpoint while it starts)."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
 def log_tail(path: Path, characters: int = 4000) -> str:
     return path.read_text(errors="replace")[-characters:] if path.exists() else f"({path} was not written)"
 

@@ -10,7 +10,7 @@ import dagster as dg
 
 from assets.common.raw_assets import RAW_FILE_ASSETS
 from assets.midi.velocity_assets import performance_notes, velocity_model
-from resources import LakeResource, ParquetIOManager, RawDataResource, TrainingResource
+from resources import LakeResource, MlflowResource, ParquetIOManager, RawDataResource, TrainingResource
 
 ASSETS = [RAW_FILE_ASSETS["piano_velocity"], performance_notes, velocity_model]
 
@@ -21,6 +21,7 @@ def resources(home: str, raw_root: str) -> dict:
         "lake": LakeResource(home=home),
         "raw_data": RawDataResource(root=raw_root, home=home),
         "training": TrainingResource(home=home, device="cpu", seed=42),
+        "mlflow": MlflowResource(home=home),
     }
 
 

@@ -28,6 +28,7 @@ from tests.operations.processes import (
     base_environment,
     celery_workers_by_step,
     free_port,
+    http_ok,
     log_tail,
     require_program,
     running,
@@ -56,6 +57,7 @@ class Cluster:
     encore_home: Path
     worker_pids: dict[str, int]
     scratch: Path
+    mlflow_url: str
 
 
 @dataclass
@@ -80,13 +82,15 @@ def _worker_ready(log: Path, process: subprocess.Popen) -> bool:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """Redis on a free loopback port, a migrated fresh DAGSTER_HOME, two Celery workers; all stopped after."""
+    """Redis and an MLflow tracking server on free loopback ports, a migrated fresh DAGSTER_HOME, two Celery
+    workers sharing that one registry; all stopped after."""
     redis_server = require_program("redis-server", "redis-server")
     scratch = tmp_path_factory.mktemp("distributed")
     dagster_home = scratch / "dagster_home"
     dagster_home.mkdir()
     shutil.copy(REPOSITORY / "dagster.yaml", dagster_home / "dagster.yaml")
-    port = free_port()
+    port, mlflow_port = free_port(), free_port()
+    mlflow_url = f"http://127.0.0.1:{mlflow_port}"
     environment = base_environment(dagster_home, scratch / "encore")
     environment.update(
         ENCORE_EXECUTOR="celery",
@@ -94,6 +98,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         ENCORE_CELERY_BACKEND=f"redis://127.0.0.1:{port}/1",
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")])),
         PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),
+        MLFLOW_TRACKING_URI=mlflow_url,
     )
     # Before any worker starts: several processes creating one SQLite instance at once break it.
     subprocess.run([str(BIN / "dagster"), "instance", "migrate"], env=environment, check=True, timeout=120)
@@ -101,6 +106,13 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         redis_command = [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         stack.enter_context(running(redis_command, scratch / "redis.log", environment))
         wait_until(lambda: _redis_answers(port), timeout=30, what=f"redis-server on port {port}")
+        mlflow_command = [
+            str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1",
+            "--backend-store-uri", f"sqlite:///{scratch / 'mlflow-server.db'}",
+            "--artifacts-destination", (scratch / "mlflow-server-artifacts").as_uri(),
+        ]  # fmt: skip
+        stack.enter_context(running(mlflow_command, scratch / "mlflow-server.log", environment))
+        wait_until(lambda: http_ok(f"{mlflow_url}/health"), timeout=90, what=f"mlflow server on {mlflow_url}")
         workers = {}
         for name, queues in WORKER_QUEUES.items():
             command = [
@@ -122,6 +134,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             encore_home=scratch / "encore",
             worker_pids={name: process.pid for name, (process, _) in workers.items()},
             scratch=scratch,
+            mlflow_url=mlflow_url,
         )
 
 
@@ -250,6 +263,27 @@ def test_training_steps_run_on_the_gpu_worker(cluster: Cluster, celery_run: tupl
     assert {step: placement.worker for step, placement in probe_placements.items()} == {
         f"gpu_probe_{index}": "gpu" for index in range(4)
     }
+
+
+def test_both_workers_track_into_the_one_mlflow_server(cluster: Cluster, celery_run: tuple) -> None:
+    """The training steps (gpu worker) log their runs and register versions; the blessings and champions
+    (either worker) add test metrics and move the alias: all on the shared server, none in a local store."""
+    from mlflow import MlflowClient
+
+    run, placements = celery_run
+    client = MlflowClient(cluster.mlflow_url)
+    tasks = {"pianoroll", "velocity"}
+    for task in tasks:
+        experiment = client.get_experiment_by_name(f"encore/{task}")
+        assert experiment is not None, task
+        runs = client.search_runs([experiment.experiment_id], filter_string=f"tags.`dagster.run_id` = '{run.run_id}'")
+        assert len(runs) == 1, (task, runs)
+        assert runs[0].data.tags["encore.blessed"] == "true"
+        assert any(name.startswith("test/") for name in runs[0].data.metrics), runs[0].data.metrics
+        assert client.get_model_version_by_alias(task, "champion").run_id == runs[0].info.run_id
+    assert {placements[f"{task}_model"].worker for task in tasks} == {"gpu"}
+    assert {placement.worker for step, placement in placements.items() if "blessing" in step or "champion" in step}
+    assert not (cluster.encore_home / "mlflow.db").exists()
 
 
 def test_results_match_the_local_executor(cluster: Cluster, celery_run: tuple) -> None:

@@ -19,6 +19,8 @@ def test_two_overlapping_runs_promote_one_blessed_candidate_and_neither_fails(tm
     for folder in (dagster_home, barrier):
         folder.mkdir()
     environment = base_environment(dagster_home, encore_home)
+    with dg.DagsterInstance.from_config(str(dagster_home)):
+        pass  # a deployment's instance exists before its runs: create its storage once, not in both at once
     with running_both(environment, tmp_path, barrier, skills=(0.8, 0.9)) as processes:
         wait_until(lambda: all(process.poll() is not None for process in processes), 240, "both runs to end")
     for index, process in enumerate(processes):

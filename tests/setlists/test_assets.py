@@ -10,7 +10,7 @@ import pytest
 from assets.setlists.definitions import SETLISTS_ASSETS, SETLISTS_CHECKS
 from assets.setlists.metrics import METRIC_NAMES
 from assets.setlists.sweep_assets import next_song_sweep
-from resources import LakeResource, ParquetIOManager, RawDataResource, TrainingResource
+from resources import LakeResource, MlflowResource, ParquetIOManager, RawDataResource, TrainingResource
 from tests.champion_checks import assert_promoting_alone_is_refused
 
 TINY_MODEL = {"max_epochs": 3, "units": 32, "seq_len": 20, "learning_rate": 0.01}
@@ -35,6 +35,7 @@ def materialized(tmp_path_factory: pytest.TempPathFactory) -> tuple[dg.ExecuteIn
             "lake": LakeResource(home=str(home)),
             "raw_data": RawDataResource(home=str(home)),
             "training": TrainingResource(home=str(home), device="cpu"),
+            "mlflow": MlflowResource(home=str(home)),
         },
         run_config=RUN_CONFIG,
     )
@@ -207,6 +208,7 @@ def test_a_weak_retraining_is_not_promoted(materialized: tuple) -> None:
             "lake": LakeResource(home=str(home)),
             "raw_data": RawDataResource(home=str(home)),
             "training": TrainingResource(home=str(home), device="cpu"),
+            "mlflow": MlflowResource(home=str(home)),
         },
         run_config=WEAK_CONFIG,
         instance=instance,

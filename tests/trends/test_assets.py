@@ -13,7 +13,7 @@ import pytest
 from assets.trends.checks import TIANCHI_CHECKS
 from assets.trends.definitions import ASSETS, CHECKS
 from assets.trends.sql_assets import dbt_resource
-from resources import DuckDBResource, LakeResource, ParquetIOManager, RawDataResource, TrainingResource
+from resources import DuckDBResource, LakeResource, MlflowResource, ParquetIOManager, RawDataResource, TrainingResource
 from tests.champion_checks import assert_promoting_alone_is_refused
 
 pytestmark = pytest.mark.slow
@@ -38,6 +38,7 @@ def _resources(home: Path, raw_root: Path) -> dict:
         "lake": LakeResource(home=str(home)),
         "raw_data": RawDataResource(root=str(raw_root), home=str(home)),
         "training": TrainingResource(home=str(home), device="cpu", seed=42),
+        "mlflow": MlflowResource(home=str(home)),
         "duckdb": DuckDBResource(home=str(home)),
         "dbt": dbt_resource(),
     }
@@ -104,6 +105,29 @@ def test_the_first_training_is_promoted_and_play_forecast_uses_it(materialized) 
     assert champion["value"] == report["metrics"]["tianchi_f_ratio"]
     forecast_metadata = result.asset_materializations_for_node("play_forecast")[0].metadata
     assert forecast_metadata["model_version"].value == version
+
+
+def test_the_training_is_an_mlflow_run_and_the_champion_its_alias(materialized) -> None:
+    """What a user sees in the MLflow UI after the run: the training's parameters, per-epoch curves of both
+    fits and test metrics in the experiment `encore/forecast`, and the registered version aliased `champion`."""
+    from mlflow import MlflowClient
+
+    lake, result = materialized
+    home = lake.parent.parent
+    version = result.asset_materializations_for_node("play_forecast_model")[0].metadata["version"].value
+    client = MlflowClient(f"sqlite:///{home / 'mlflow.db'}")
+    (run,) = client.search_runs([client.get_experiment_by_name("encore/forecast").experiment_id])
+    assert run.data.tags["encore.version"] == version and run.data.tags["encore.blessed"] == "true"
+    assert run.data.tags["dagster.asset_key"] == "play_forecast_model"
+    config = json.loads((lake / "models" / "forecast" / version / "version.json").read_text())["config"]
+    assert run.data.params["first_units"] == json.dumps(config["first_units"])
+    fits = {key.rsplit("/", 1)[0] for key in run.data.metrics if key.endswith("/loss")}
+    assert {fit.split("/")[0] for fit in fits} == {"backtest", "production"}, fits
+    assert len(client.get_metric_history(run.info.run_id, "backtest/early_stopping/val_loss")) >= 2
+    report = json.loads((lake / "reports" / "forecast.json").read_text())
+    assert run.data.metrics["test/tianchi_f_ratio"] == pytest.approx(report["metrics"]["tianchi_f_ratio"])
+    champion = client.get_model_version_by_alias("forecast", "champion")
+    assert champion.run_id == run.info.run_id and champion.tags["encore.version"] == version
 
 
 def test_a_weak_retrain_is_not_promoted(materialized, tmp_path: Path, sample_raw_root: Path) -> None:
