@@ -114,7 +114,7 @@ def main() -> None:
                     data["shard_dirs"], data["vocabulary"], config.settings(), conditioned=conditioned,
                     streams=data["summary"]["streams"], window=data["summary"]["window"], max_epochs=epoch,
                     patience=arguments.max_epochs, checkpoint_dir=output_dir / "checkpoints", seed=seed,
-                    data_version="real", tensorboard_dir=work / "tensorboard" / f"{task}_seed{seed}",
+                    fingerprint=f"real-{task}-seed{seed}", tensorboard_dir=work / "tensorboard" / f"{task}_seed{seed}",
                 )  # fmt: skip
                 save_char_lm(trained.model, data["vocabulary"], output_dir)
                 models[task] = load_char_lm(output_dir)[0]

@@ -8,10 +8,8 @@ with the same weights (``stateless_copy``), which scores each song from a zero s
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -146,26 +144,16 @@ def train_char_lm(
     patience: int,
     checkpoint_dir: Path,
     seed: int,
-    data_version: str,
+    fingerprint: str,
     tensorboard_dir: Path | None = None,
 ) -> TrainedModel:
     """Fit on the train windows with early stopping on the valid windows (the caller saves the model with
-    :func:`save_char_lm`)."""
+    :func:`save_char_lm`); a checkpoint in ``checkpoint_dir`` is resumed when ``fingerprint`` matches."""
     started = time.perf_counter()
     artist_count = vocabulary.artist_count if conditioned else 0
     model = build_model(vocabulary.size, settings, artist_count, batch_size=streams, window=window, stateful=True)
     parse = window_parser(window, with_artist=conditioned)
     train, valid = (_window_batches(shard_dirs[split], parse, streams) for split in ("train", "valid"))
-    fingerprint_source = {
-        "settings": asdict(settings),
-        "conditioned": conditioned,
-        "streams": streams,
-        "window": window,
-        "seed": seed,
-        "data": data_version,
-        "vocabulary": vocabulary.size,
-    }
-    fingerprint = hashlib.sha256(json.dumps(fingerprint_source, sort_keys=True).encode()).hexdigest()[:16]
     model, outcome = fit_resumable(
         model,
         train,

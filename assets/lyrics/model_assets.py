@@ -1,6 +1,5 @@
 """Lyrics model assets: the two character LSTMs, their evaluation report and text samples."""
 
-import hashlib
 import json
 import math
 from pathlib import Path
@@ -9,9 +8,8 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from assets.common.dagster_metadata import MODEL_ASSET_ARGS, dagster_tags
-from assets.common.model_registry import code_version, write_version
-from assets.common.training import recorded_histories
+from assets.common.dagster_metadata import MODEL_ASSET_ARGS
+from assets.common.lifecycle import Trained, TrainingRun, content_hash, train_version
 from assets.lyrics.model import ModelSettings, model_dir, save_char_lm, train_char_lm
 from assets.lyrics.vocabulary import Vocabulary
 from resources.lake import LakeResource
@@ -53,11 +51,8 @@ def _train(
     lake, training, mlflow = resources
     layout = lyrics_tfrecords.set_index("split")
     vocabulary = Vocabulary.from_frame(char_vocabulary)
-    data_version = hashlib.sha256(
-        (lyrics_tfrecords[["split", "records", "bytes"]].to_json() + char_vocabulary.to_json()).encode()
-    ).hexdigest()[:16]
-    task_dir = model_dir(lake.models_dir(DOMAIN), task)
-    with training.strategy().scope(), recorded_histories() as histories:
+
+    def train(run: TrainingRun) -> Trained:
         trained = train_char_lm(
             {split: Path(layout.loc[split, "path"]) for split in ("train", "valid")},
             vocabulary,
@@ -67,38 +62,46 @@ def _train(
             window=int(layout.loc["train", "window"]),
             max_epochs=config.max_epochs,
             patience=config.patience,
-            checkpoint_dir=task_dir / "checkpoints",
-            seed=training.seed,
-            data_version=data_version,
-            tensorboard_dir=training.tensorboard_dir(DOMAIN, task),
+            checkpoint_dir=run.checkpoint_dir,
+            seed=run.seed,
+            fingerprint=run.fingerprint,
+            tensorboard_dir=run.tensorboard_dir,
         )
-    outcome = trained.outcome
-    version = write_version(
-        task_dir,
-        task,
-        lambda folder: save_char_lm(trained.model, vocabulary, folder).name,
-        config={**config.model_dump(), "conditioned": conditioned, "seed": training.seed},
-        data_version=data_version,
-        code_version=code_version(PACKAGE_DIR),
-        metrics={"best_val_bits_per_char": outcome.best_monitor_value / math.log(2)},
+        outcome = trained.outcome
+        summary = {
+            "task": task, "conditioned": conditioned, "epochs_run": outcome.epochs_run,
+            "best_epoch": outcome.best_epoch, "best_val_loss": outcome.best_monitor_value,
+            "stopped_early": outcome.stopped_early, "resumed_from_epoch": outcome.resumed_from_epoch,
+            "train_seconds": trained.train_seconds, "hyperparameters": json.dumps(config.model_dump()),
+        }  # fmt: skip
+        return Trained(
+            lambda folder: save_char_lm(trained.model, vocabulary, folder).name,
+            {"best_val_bits_per_char": outcome.best_monitor_value / math.log(2)},
+            summary,
+            config={"conditioned": conditioned},
+        )
+
+    version, summary, metadata = train_version(
+        context,
+        task=task,
+        task_dir=model_dir(lake.models_dir(DOMAIN), task),
+        config=config,
+        data_version=content_hash(lyrics_tfrecords[["split", "records", "bytes"]], char_vocabulary),
+        package_dir=PACKAGE_DIR,
+        training=training,
+        mlflow=mlflow,
+        train=train,
     )
-    mlflow.log_version(task, version, histories, dagster_tags(context))
-    summary = pd.DataFrame([{
-        "task": task, "version": version.version, "path": version.path, "conditioned": conditioned,
-        "epochs_run": outcome.epochs_run, "best_epoch": outcome.best_epoch,
-        "best_val_loss": outcome.best_monitor_value, "stopped_early": outcome.stopped_early,
-        "train_seconds": trained.train_seconds, "hyperparameters": json.dumps(config.model_dump()),
-    }])  # fmt: skip
+    summary.insert(2, "path", version.path)
+    row = summary.iloc[0]
     return dg.Output(
         summary,
         metadata={
-            **{name: dg.MetadataValue.text(str(value)) for name, value in config.model_dump().items()},
-            "version": version.version,
-            "epochs_run": outcome.epochs_run,
-            "best_epoch": outcome.best_epoch,
-            "best_val_bits_per_char": outcome.best_monitor_value / math.log(2),
-            "train_seconds": trained.train_seconds,
-            "resumed_from_epoch": outcome.resumed_from_epoch,
+            **metadata,
+            "epochs_run": int(row["epochs_run"]),
+            "best_epoch": int(row["best_epoch"]),
+            "train_seconds": float(row["train_seconds"]),
+            "resumed_from_epoch": int(row["resumed_from_epoch"]),
             "path": dg.MetadataValue.path(version.path),
         },
     )

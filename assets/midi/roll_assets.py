@@ -1,5 +1,6 @@
 """Nottingham piano rolls: rolls, TFRecord shards, the LSTM, its report and sampled tunes."""
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -12,16 +13,15 @@ from assets.common.champions import challenger_fields
 from assets.common.dagster_metadata import (
     MODEL_ASSET_ARGS,
     check_result_from_validation,
-    dagster_tags,
     report_metadata,
     table_metadata,
 )
 from assets.common.expectations import validate_frame
 from assets.common.fingerprint import file_sha256
-from assets.common.model_registry import champion_version, code_version, read_version, write_version
+from assets.common.lifecycle import Trained, TrainingRun, train_version
+from assets.common.model_registry import champion_version, read_version
 from assets.common.quarantine import NoGoodRecordsError, write_quarantine
 from assets.common.splits import SPLITS
-from assets.common.training import recorded_histories
 from assets.midi import rolls as roll_parsing
 from assets.midi.paths import DOMAIN, PACKAGE_DIR, PIANOROLL_TASK, task_dir, tfrecords_dir
 from resources.lake import LakeResource
@@ -153,46 +153,42 @@ def pianoroll_model(
         max_train_seconds=60.0 * config.max_train_minutes,
     )
     settings = RollModelSettings(config.lstm_units, config.dropout, config.learning_rate, frame_skip=config.frame_skip)
-    shards_version = _shards_version(tfrecords_dir(lake))
-    with training.strategy().scope(), recorded_histories() as histories:
+    monitor = "train hold-out (10% of tunes)" if monitor_is_holdout else "valid"
+
+    def train(run: TrainingRun) -> Trained:
         model, outcome, seconds = train_roll_model(
             settings,
             plan,
-            seed=training.seed,
-            checkpoint_dir=lake.models_dir(DOMAIN) / "pianoroll" / "checkpoints",
-            fingerprint=_fingerprint(config.model_dump(), training.seed, shards_version),
-            tensorboard_dir=training.tensorboard_dir(DOMAIN, "pianoroll"),
+            seed=run.seed,
+            checkpoint_dir=run.checkpoint_dir,
+            fingerprint=run.fingerprint,
+            tensorboard_dir=run.tensorboard_dir,
         )
-    version = write_version(
-        task_dir(lake, PIANOROLL_TASK),
-        PIANOROLL_TASK,
-        lambda folder: save_roll_model(model, folder),
-        config={**config.model_dump(), "seed": training.seed},
-        data_version=shards_version,
-        code_version=code_version(PACKAGE_DIR),
-        metrics={"best_monitor_loss": outcome.best_monitor_value},
+        context.log.info(f"trained {outcome.epochs_run} epochs in {seconds:.0f} s, early stopping on {monitor}")
+        summary = {
+            "epochs_run": outcome.epochs_run,
+            "best_epoch": outcome.best_epoch,
+            "best_monitor_loss": outcome.best_monitor_value,
+            "train_seconds": seconds,
+            "early_stopping_on": monitor,
+            "hyperparameters": json.dumps(config.model_dump()),
+        }
+        return Trained(
+            functools.partial(save_roll_model, model), {"best_monitor_loss": outcome.best_monitor_value}, summary
+        )
+
+    _, summary, metadata = train_version(
+        context,
+        task=PIANOROLL_TASK,
+        task_dir=task_dir(lake, PIANOROLL_TASK),
+        config=config,
+        data_version=_shards_version(tfrecords_dir(lake)),
+        package_dir=PACKAGE_DIR,
+        training=training,
+        mlflow=mlflow,
+        train=train,
     )
-    mlflow.log_version(PIANOROLL_TASK, version, histories, dagster_tags(context))
-    monitor = "train hold-out (10% of tunes)" if monitor_is_holdout else "valid"
-    context.log.info(f"trained {outcome.epochs_run} epochs in {seconds:.0f} s, early stopping on {monitor}")
-    summary = pd.DataFrame(
-        [
-            {
-                "version": version.version,
-                "model_path": str(version.model_path),
-                "epochs_run": outcome.epochs_run,
-                "best_epoch": outcome.best_epoch,
-                "best_monitor_loss": outcome.best_monitor_value,
-                "train_seconds": seconds,
-                "early_stopping_on": monitor,
-                "hyperparameters": json.dumps(config.model_dump()),
-            }
-        ]
-    )
-    return dg.Output(
-        summary,
-        metadata={**table_metadata(summary), "device": training.device_name, "version": version.version},
-    )
+    return dg.Output(summary, metadata=metadata)
 
 
 def _shards_version(shards: Path) -> str:
@@ -202,11 +198,6 @@ def _shards_version(shards: Path) -> str:
         digest.update(f"{path.parent.name}/{path.name}".encode())
         digest.update(file_sha256(path).encode())
     return digest.hexdigest()[:16]
-
-
-def _fingerprint(config: dict, seed: int, shards_version: str) -> str:
-    """Config, seed and the shard contents: a change in any of them starts training over."""
-    return hashlib.sha256(json.dumps([config, seed, shards_version]).encode()).hexdigest()[:16]
 
 
 class PianoRollReportConfig(dg.Config):

@@ -1,6 +1,6 @@
 """Expressive piano performances: their notes, the note-velocity BiLSTM and its report."""
 
-import hashlib
+import functools
 import json
 from collections.abc import Iterator
 
@@ -12,14 +12,13 @@ from assets.common.champions import challenger_fields
 from assets.common.dagster_metadata import (
     MODEL_ASSET_ARGS,
     check_result_from_validation,
-    dagster_tags,
     report_metadata,
     table_metadata,
 )
 from assets.common.expectations import validate_frame
-from assets.common.model_registry import code_version, read_version, write_version
+from assets.common.lifecycle import Trained, TrainingRun, content_hash, train_version
+from assets.common.model_registry import read_version
 from assets.common.quarantine import NoGoodRecordsError, write_quarantine
-from assets.common.training import recorded_histories
 from assets.midi.paths import DOMAIN, PACKAGE_DIR, VELOCITY_TASK, task_dir
 from assets.midi.velocity_notes import parse_performances
 from resources.lake import LakeResource
@@ -111,34 +110,35 @@ def velocity_model(
     if performance_notes.empty:
         context.log.warning("no performance notes (piano_velocity/ is optional): the velocity model is skipped")
         return
-    notes_version = hashlib.sha256(pd.util.hash_pandas_object(performance_notes, index=False).values).hexdigest()[:16]
-    fingerprint = hashlib.sha256(json.dumps([config.model_dump(), training.seed, notes_version]).encode()).hexdigest()
-    with training.strategy().scope(), recorded_histories() as histories:
+
+    def train(run: TrainingRun) -> Trained:
         model, stats, summary = train_velocity_model(
             performance_notes,
             config.settings(),
-            seed=training.seed,
-            checkpoint_dir=task_dir(lake, VELOCITY_TASK) / "checkpoints",
-            tensorboard_dir=training.tensorboard_dir(DOMAIN, VELOCITY_TASK),
-            fingerprint=fingerprint[:16],
+            seed=run.seed,
+            checkpoint_dir=run.checkpoint_dir,
+            tensorboard_dir=run.tensorboard_dir,
+            fingerprint=run.fingerprint,
         )
-    version = write_version(
-        task_dir(lake, VELOCITY_TASK),
-        VELOCITY_TASK,
-        lambda folder: save_velocity_model(model, stats, folder),
-        config={**config.model_dump(), "seed": training.seed},
-        data_version=notes_version,
-        code_version=code_version(PACKAGE_DIR),
-        metrics={"best_valid_loss": summary["best_valid_loss"]},
+        save = functools.partial(save_velocity_model, model, stats)
+        return Trained(save, metrics={"best_valid_loss": summary["best_valid_loss"]}, summary=summary)
+
+    version, table, metadata = train_version(
+        context,
+        task=VELOCITY_TASK,
+        task_dir=task_dir(lake, VELOCITY_TASK),
+        config=config,
+        data_version=content_hash(performance_notes),
+        package_dir=PACKAGE_DIR,
+        training=training,
+        mlflow=mlflow,
+        train=train,
     )
-    mlflow.log_version(VELOCITY_TASK, version, histories, dagster_tags(context))
+    summary = table.iloc[0]
     context.log.info(
         f"velocity model {version.version}: {summary['epochs_run']} epochs in {summary['train_seconds']:.0f} s"
     )
-    table = pd.DataFrame([{"version": version.version, "model_path": str(version.model_path), **summary}])
-    yield dg.Output(
-        table, metadata={**table_metadata(table), "device": training.device_name, "version": version.version}
-    )
+    yield dg.Output(table, metadata=metadata)
 
 
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"})

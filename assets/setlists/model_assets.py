@@ -1,6 +1,7 @@
 """Setlists model assets: the next-song LSTM, its report on the test split, and a generated next show."""
 
 import json
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -8,17 +9,15 @@ from pydantic import Field
 
 from assets.common.atomic import write_text_atomic
 from assets.common.champions import challenger_fields
-from assets.common.dagster_metadata import MODEL_ASSET_ARGS, TRAINING_ASSET_ARGS, dagster_tags, report_metadata
+from assets.common.dagster_metadata import MODEL_ASSET_ARGS, TRAINING_ASSET_ARGS, report_metadata
+from assets.common.lifecycle import content_hash, train_version
 from assets.common.model_registry import champion_version, read_version
 from assets.common.reports import write_report
-from assets.common.training import recorded_histories
 from assets.setlists.data_assets import DOMAIN
 from assets.setlists.model import NextSongSettings
 from assets.setlists.paths import model_dir
 from assets.setlists.rotation import FEATURE_NAMES
 from resources import LakeResource, MlflowResource, TrainingResource
-
-JSON_FIELDS = ("hyperparameters", "history", "recent_penalty_on_valid")  # nested fields of the model row
 
 
 class NextSongModelConfig(dg.Config):
@@ -71,31 +70,37 @@ def next_song_model(
     early-stopped one)."""
     from assets.setlists.training_run import TASK, train_next_song
 
-    with recorded_histories() as histories:
-        run = train_next_song(
-            setlist_tfrecords, song_embeddings, song_rotation, song_vocabulary, song_sequences, lake, training,
-            config.settings(),
-        )  # fmt: skip
-    version = read_version(model_dir(lake, TASK) / run["version"])
-    mlflow.log_version(TASK, version, histories, dagster_tags(context))
+    version, row, metadata = train_version(
+        context,
+        task=TASK,
+        task_dir=model_dir(lake, TASK),
+        config=config,
+        data_version=content_hash(setlist_tfrecords, song_vocabulary, song_embeddings, song_rotation),
+        package_dir=Path(__file__).parent,
+        training=training,
+        mlflow=mlflow,
+        train=lambda run: train_next_song(
+            setlist_tfrecords, song_embeddings, song_rotation, song_vocabulary, song_sequences, lake,
+            config.settings(), run,
+        ),
+    )  # fmt: skip
+    run = row.iloc[0]
     context.log.info(
         f"early stopping: {run['epochs_run']} epochs, best {run['best_epoch']}; refit on train+valid: "
         f"{run['refit_epochs']} epochs; recent-song penalty {run['recent_song_penalty']} ({run['train_seconds']:.0f} s)"
     )
-    row = pd.DataFrame([{**run, **{name: json.dumps(run[name]) for name in JSON_FIELDS}}])
     return dg.Output(
         row,
         metadata={
-            "version": run["version"],
-            "model_path": dg.MetadataValue.path(run["model_path"]),
-            "epochs_run": run["epochs_run"],
-            "best_epoch": run["best_epoch"],
-            "best_val_loss": run["best_val_loss"],
-            "refit_epochs": run["refit_epochs"],
-            "recent_song_penalty": run["recent_song_penalty"],
-            "train_seconds": run["train_seconds"],
-            "tensorboard": dg.MetadataValue.path(run["tensorboard_dir"]),
-            "hyperparameters": dg.MetadataValue.json(run["hyperparameters"]),
+            **metadata,
+            "model_path": dg.MetadataValue.path(str(version.model_path)),
+            "epochs_run": int(run["epochs_run"]),
+            "best_epoch": int(run["best_epoch"]),
+            "refit_epochs": int(run["refit_epochs"]),
+            "recent_song_penalty": float(run["recent_song_penalty"]),
+            "train_seconds": float(run["train_seconds"]),
+            "tensorboard": dg.MetadataValue.path(str(run["tensorboard_dir"])),
+            "hyperparameters": dg.MetadataValue.json(json.loads(run["hyperparameters"])),
         },
     )
 

@@ -5,7 +5,6 @@ Kept out of the asset modules so that importing the code location never imports 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import fields
 from pathlib import Path
@@ -13,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from assets.common.model_registry import ModelVersion, code_version, write_version
+from assets.common.lifecycle import Trained, TrainingRun, content_hash
+from assets.common.model_registry import ModelVersion
 from assets.setlists import paths
 from assets.setlists.embeddings import embedding_matrix
 from assets.setlists.evaluation import Word2VecSettings, fit_next_song, random_split_score, score_test, tune_penalty
@@ -29,10 +29,6 @@ TASK = "next_song"
 MODEL_FILE = "model.keras"
 
 
-def fingerprint(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
 def train_next_song(
     tfrecords: pd.DataFrame,
     embeddings: pd.DataFrame,
@@ -40,46 +36,34 @@ def train_next_song(
     vocabulary: pd.DataFrame,
     sequences: pd.DataFrame,
     lake: Any,
-    training: Any,
     settings: NextSongSettings,
-) -> dict[str, Any]:
-    """Fit on the TFRecord shards (see `fit_next_song`), save a new version `<models>/next_song/<version>/`
-    (model.keras, the vocabulary's tokens in id order, and the recent-song penalty chosen on valid in its
-    config), return a summary row."""
+    run: TrainingRun,
+) -> Trained:
+    """Fit on the TFRecord shards (see `fit_next_song`); the version it becomes holds model.keras, the
+    vocabulary's tokens in id order, and the recent-song penalty chosen on valid in its config."""
     stored_seq_len = int(tfrecords["seq_len"].iloc[0])
     settings.validate(stored_seq_len)
     rotation = rotation_matrix(rotation_table, len(vocabulary))
     weights = None
     if settings.embedding_init == "word2vec":
-        weights = embedding_matrix(embeddings, len(vocabulary), settings.embedding_dim, training.seed)
-
-    def build() -> Any:
-        with training.strategy().scope():
-            return build_model(len(vocabulary), settings, weights)
+        weights = embedding_matrix(embeddings, len(vocabulary), settings.embedding_dim, run.seed)
 
     def dataset(splits: list[str], shuffle: bool) -> Any:
         directories = [paths.tfrecords_dir(lake, split) for split in splits]
         batch_size = settings.batch_size if shuffle else 512
-        return next_song_dataset(directories, stored_seq_len, batch_size, rotation, shuffle=shuffle, seed=training.seed)
+        return next_song_dataset(directories, stored_seq_len, batch_size, rotation, shuffle=shuffle, seed=run.seed)
 
-    tensorboard_dir = training.tensorboard_dir(paths.DOMAIN, TASK)
     fitted = fit_next_song(
-        build,
+        lambda: build_model(len(vocabulary), settings, weights),
         {"train": dataset(["train"], True), "valid": dataset(["valid"], False),
          "train_and_valid": dataset(["train", "valid"], True)},
         read_windows(paths.tfrecords_dir(lake, "valid"), stored_seq_len),
         rotation,
         sequences,
         settings,
-        checkpoint_dir=paths.checkpoint_dir(lake, TASK),
-        fingerprint=fingerprint(
-            settings.as_dict(),
-            tfrecords.to_dict("records"),
-            len(vocabulary),
-            float(weights.sum()) if weights is not None else 0,
-            training.seed,
-        ),
-        tensorboard_dir=tensorboard_dir,
+        checkpoint_dir=run.checkpoint_dir,
+        fingerprint=run.fingerprint,
+        tensorboard_dir=run.tensorboard_dir,
     )  # fmt: skip
     selection, refit = fitted.selection, fitted.refit
     tokens = vocabulary.sort_values("token_id")["token"].tolist()
@@ -89,36 +73,26 @@ def train_next_song(
         (folder / VOCABULARY_FILE).write_text(json.dumps(tokens, ensure_ascii=False))
         return MODEL_FILE
 
-    version = write_version(
-        paths.model_dir(lake, TASK),
-        TASK,
-        save,
-        config={
-            **settings.as_dict(),
-            "stored_seq_len": stored_seq_len,
-            "seed": training.seed,
-            "recent_song_penalty": fitted.penalty,
-        },
-        data_version=fingerprint(tfrecords.to_dict("records"), tokens),
-        code_version=code_version(Path(__file__).parent),
-        metrics={"best_val_loss": selection.best_val_loss},
-    )
-    return {
-        "version": version.version,
-        "model_path": str(version.model_path),
+    summary = {
         "stored_seq_len": stored_seq_len,
-        "hyperparameters": settings.as_dict(),
+        "hyperparameters": json.dumps(settings.as_dict()),
         "epochs_run": selection.epochs_run,
         "best_epoch": selection.best_epoch,
         "best_val_loss": selection.best_val_loss,
         "refit_epochs": refit.epochs_run if refit is not None else 0,
         "train_seconds": round(selection.train_seconds + (refit.train_seconds if refit is not None else 0.0), 1),
-        "history": selection.history,
+        "history": json.dumps(selection.history),
         "recent_song_penalty": fitted.penalty,
-        "recent_penalty_on_valid": fitted.penalty_table.to_dict("records"),
-        "seed": training.seed,
-        "tensorboard_dir": str(tensorboard_dir),
+        "recent_penalty_on_valid": json.dumps(fitted.penalty_table.to_dict("records")),
+        "seed": run.seed,
+        "tensorboard_dir": str(run.tensorboard_dir),
     }
+    return Trained(
+        save,
+        {"best_val_loss": selection.best_val_loss},
+        summary,
+        config={**settings.as_dict(), "stored_seq_len": stored_seq_len, "recent_song_penalty": fitted.penalty},
+    )
 
 
 def _json(value: Any) -> Any:
@@ -235,7 +209,7 @@ def evaluate_next_song(
             rotation_window=int(rotation_table["window"].iloc[0]),
             seed=random_split_seed,
             work_dir=paths.checkpoint_dir(lake, f"{TASK}_random_split"),
-            fingerprint=fingerprint(settings.as_dict(), len(sequences), random_split_seed, training.seed),
+            fingerprint=content_hash(settings.as_dict(), len(sequences), random_split_seed, training.seed),
         )
     row = {**model_row, "hyperparameters": settings.as_dict(), "history": _json(model_row["history"])}
     return build_report(model_score, test, sequences, vocabulary, row, random_split)

@@ -1,9 +1,7 @@
 """The play forecaster: the trained LSTM, the next 60 days of plays, and the backtest report."""
 
 import dataclasses
-import hashlib
-import importlib.util
-import json
+import functools
 from pathlib import Path
 
 import dagster as dg
@@ -11,10 +9,10 @@ import pandas as pd
 from pydantic import Field
 
 from assets.common.champions import ChampionTask, challenger_fields
-from assets.common.dagster_metadata import MODEL_ASSET_ARGS, dagster_tags, report_metadata, table_metadata
-from assets.common.model_registry import ModelVersion, champion_version, code_version, read_version, write_version
+from assets.common.dagster_metadata import MODEL_ASSET_ARGS, report_metadata, table_metadata
+from assets.common.lifecycle import Trained, TrainingRun, content_hash, train_version
+from assets.common.model_registry import ModelVersion, champion_version, read_version
 from assets.common.reports import write_report
-from assets.common.training import recorded_histories
 from assets.trends.features import plays_matrix
 from assets.trends.forecast import ForecasterSettings
 from resources.lake import LakeResource
@@ -33,13 +31,6 @@ CHAMPION_SPEC = ChampionTask(DOMAIN, TASK, "forecast_report", "forecast", "tianc
 def forecaster_dir(lake: LakeResource) -> Path:
     """The task folder: one version folder per training, `champion.json`, and the training checkpoints."""
     return CHAMPION_SPEC.task_dir(lake)
-
-
-def tensorboard_dir(training: TrainingResource) -> Path | None:
-    """TensorBoard's log folder, or None when the `tensorboard` package (Keras' callback needs it) is absent."""
-    if importlib.util.find_spec("tensorboard") is None:
-        return None
-    return training.tensorboard_dir(DOMAIN, TASK)
 
 
 class PlayForecastModelConfig(dg.Config):
@@ -78,43 +69,35 @@ def play_forecast_model(
     from assets.trends.forecast import save_play_forecasters, train_play_forecasters
 
     matrix = plays_matrix(artist_daily_features)
-    data_version = hashlib.sha256(matrix.plays.tobytes()).hexdigest()[:12]
-    fingerprint = hashlib.sha256(json.dumps([config.model_dump(), data_version, training.seed]).encode()).hexdigest()
-    task_dir = forecaster_dir(lake)
-    with training.strategy().scope(), recorded_histories() as histories:
+
+    def train(run: TrainingRun) -> Trained:
         trained, summary = train_play_forecasters(
-            matrix.plays,
-            matrix.days,
-            config.settings(),
-            config.backtest_days,
-            task_dir / "checkpoints",
-            fingerprint[:16],
-            training.seed,
-            tensorboard_dir(training),
-        )
-    backtest = summary.iloc[0]
-    version = write_version(
-        task_dir,
-        TASK,
-        lambda folder: save_play_forecasters(trained, folder, config.settings()),
-        config={**config.model_dump(), "seed": training.seed},
-        data_version=data_version,
-        code_version=code_version(Path(__file__).parent),
-        metrics={"best_validation_loss": float(backtest["best_validation_loss"])},
+            matrix.plays, matrix.days, config.settings(), config.backtest_days,
+            run.checkpoint_dir, run.fingerprint, run.seed, run.tensorboard_dir,
+        )  # fmt: skip
+        save = functools.partial(save_play_forecasters, trained, settings=config.settings())
+        return Trained(save, {"best_validation_loss": float(summary.iloc[0]["best_validation_loss"])}, summary)
+
+    version, summary, metadata = train_version(
+        context,
+        task=TASK,
+        task_dir=forecaster_dir(lake),
+        config=config,
+        data_version=content_hash(matrix.plays.tobytes(), length=12),
+        package_dir=Path(__file__).parent,
+        training=training,
+        mlflow=mlflow,
+        train=train,
     )
-    mlflow.log_version(TASK, version, histories, dagster_tags(context))
-    summary.insert(0, "version", version.version)
     summary.insert(2, "model_dir", [str(Path(version.path) / variant) for variant in summary["variant"]])
+    backtest = summary.iloc[0]
     context.add_output_metadata(
         {
+            **metadata,
             **table_metadata(summary),
-            "version": version.version,
-            "config": dg.MetadataValue.json(config.model_dump()),
             "epochs_run": int(backtest["epochs_run"]),
             "best_epoch": int(backtest["best_epoch"]),
-            "best_validation_loss": float(backtest["best_validation_loss"]),
             "train_seconds": float(summary["train_seconds"].sum()),
-            "device": training.device_name,
         }
     )
     return summary

@@ -117,7 +117,7 @@ def test_the_model_is_saved_with_checkpoints_and_tensorboard_logs(materialized: 
     assert row["recent_song_penalty"] in {entry["strength"] for entry in json.loads(row["recent_penalty_on_valid"])}
     for stage in ("early_stopping", "refit"):
         assert list((lake / "tensorboard" / "next_song").rglob(f"{stage}/**/events.out.tfevents.*"))
-        assert (lake / "checkpoints" / "next_song" / stage / "last.keras").exists()
+        assert (lake / "models" / "next_song" / "checkpoints" / stage / "last.keras").exists()
 
 
 def test_the_report_follows_the_issue_and_beats_most_frequent(materialized: tuple) -> None:
