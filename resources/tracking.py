@@ -53,9 +53,11 @@ class MlflowResource(dg.ConfigurableResource):
         version: Any,
         histories: Mapping[str, Mapping[str, list[float]]] | None = None,
         tags: Mapping[str, str] | None = None,
+        started_at: float | None = None,
     ) -> dict[str, str]:
-        """Record a new model version as an MLflow run and a registered model version (see module doc)."""
-        return log_version(self.resolved_uri(), self.home, task, version, histories or {}, tags or {})
+        """Record a new model version as an MLflow run (from ``started_at``, a ``time.time()``, when the
+        training began) and a registered model version (see module doc)."""
+        return log_version(self.resolved_uri(), self.home, task, version, histories or {}, tags or {}, started_at)
 
     def log_evaluation(self, version_dir: Path, metrics: Mapping[str, float], blessed: bool | None = None) -> None:
         """Add a report's test metrics (and, when known, its blessing) to the version's run."""
@@ -129,6 +131,7 @@ def log_version(
     version: Any,
     histories: Mapping[str, Mapping[str, list[float]]],
     tags: Mapping[str, str],
+    started_at: float | None = None,
 ) -> dict[str, str]:
     """One run (params, per-epoch metrics, final metrics, artifacts) and one registered model version."""
     from mlflow.entities import Metric, Param
@@ -137,6 +140,7 @@ def log_version(
     run = client.create_run(
         _experiment_id(client, uri, home, task),
         run_name=version.version,
+        start_time=int((started_at or time.time()) * 1000),
         tags={
             VERSION_TAG: version.version,
             "encore.data_version": version.data_version,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +95,7 @@ def train_version(
         seed=training.seed,
         tensorboard_dir=training.tensorboard_dir(domain, tensorboard_name or task),
     )
+    started_at = time.time()
     with training.strategy().scope(), recorded_histories() as histories:
         trained = train(run)
     version = write_version(
@@ -105,7 +107,7 @@ def train_version(
         code_version=code_version(package_dir),
         metrics=trained.metrics,
     )
-    mlflow.log_version(task, version, histories, dagster_tags(context))
+    mlflow.log_version(task, version, histories, dagster_tags(context), started_at)
     row = trained.summary.copy() if isinstance(trained.summary, pd.DataFrame) else pd.DataFrame([trained.summary])
     row.insert(0, "version", version.version)
     row.insert(1, "model_path", str(version.model_path))

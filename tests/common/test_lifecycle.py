@@ -106,6 +106,7 @@ def test_a_new_task_is_trained_tracked_blessed_and_promoted(encore_home: Path) -
     assert run.data.tags["encore.version"] == version and run.data.params["learning_rate"] == "0.1"
     assert len(client.get_metric_history(champion.run_id, "val_loss")) >= 2  # the one fit's curve, unprefixed
     assert run.data.metrics["test/mae"] < 0.5
+    assert run.info.end_time > run.info.start_time  # the run spans the training, not just its logging
 
 
 def test_content_hash_follows_every_part_including_frames_of_vectors() -> None:
