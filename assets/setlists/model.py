@@ -7,7 +7,7 @@ by a learned weight per feature (shared by all songs) and added to the LSTM's lo
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -57,6 +57,14 @@ class NextSongSettings:
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "rotation_features": list(self.rotation_features)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> NextSongSettings:
+        """The settings a model was trained with, from its summary row or version config (unknown keys ignored)."""
+        known = {field.name for field in fields(cls)}
+        values = {name: value for name, value in config.items() if name in known}
+        values["rotation_features"] = tuple(values.get("rotation_features", cls().rotation_features))
+        return cls(**values)
 
     @property
     def rotation_columns(self) -> list[int]:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from assets.setlists.generate import next_probabilities, next_show_rotation
+from assets.setlists.model import NextSongSettings
 from assets.setlists.rotation import NUM_FEATURES
 from assets.setlists.sequences import MARK_IDS, PAD_ID, SPECIAL_TOKENS, UNKNOWN_ID
 
@@ -33,15 +34,13 @@ def next_song_candidates(
     with their probabilities. Titles the model does not know read as `<unk>`; consecutive songs are taken as
     separated by ``,`` (no segue). With ``sequences`` (the lake's `song_sequences`), the rotation features
     are those of a show played after the last one in it; without, they are all zero (no show history)."""
-    from assets.setlists.training_run import settings_from_config
-
     if not titles:
         raise ValueError("titles must name at least one song or marker")
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     tokens = version_tokens(version.path)
     ids = {token: index for index, token in enumerate(tokens)}
-    settings = settings_from_config(version.config)
+    settings = NextSongSettings.from_config(version.config)
     context = [ids.get(title, UNKNOWN_ID) for title in titles][-settings.seq_len :]
     first_song = len(SPECIAL_TOKENS)
     marks = [

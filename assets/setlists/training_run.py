@@ -6,7 +6,6 @@ Kept out of the asset modules so that importing the code location never imports 
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -100,19 +99,11 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def settings_from_config(config: dict[str, Any]) -> NextSongSettings:
-    """The settings a model was trained with, from its summary row or version config (unknown keys ignored)."""
-    known = {field.name for field in fields(NextSongSettings)}
-    values = {name: value for name, value in config.items() if name in known}
-    values["rotation_features"] = tuple(values.get("rotation_features", NextSongSettings().rotation_features))
-    return NextSongSettings(**values)
-
-
 def _load(model_row: dict[str, Any]) -> tuple[Any, NextSongSettings]:
     import keras
 
     hyperparameters = _json(model_row["hyperparameters"])
-    return keras.models.load_model(model_row["model_path"]), settings_from_config(hyperparameters)
+    return keras.models.load_model(model_row["model_path"]), NextSongSettings.from_config(hyperparameters)
 
 
 def load_version(version: ModelVersion, vocabulary: pd.DataFrame) -> tuple[Any, NextSongSettings]:
