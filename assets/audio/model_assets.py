@@ -14,6 +14,7 @@ from assets.audio.feature_table import clip_list
 from assets.audio.features import available_workers, map_clips
 from assets.audio.spectrograms import encode_example, mel_for_clip, mel_table, tfrecords_dir, write_labels
 from assets.common.dagster_metadata import MODEL_ASSET_ARGS, TRAINED_MODEL_TAGS, table_metadata
+from assets.common.lifecycle import settings_from_config
 from assets.common.quarantine import BadRecord, write_quarantine
 from resources.lake import LakeResource
 from resources.training import TrainingResource
@@ -191,14 +192,7 @@ def genre_cnn_model(
     One row per trained collection with the saved `.keras` path."""
     from assets.audio.cnn import CnnSettings, enough_training_clips, train_cnn
 
-    settings = CnnSettings(
-        tuple(config.filters),
-        config.dropout,
-        config.learning_rate,
-        config.batch_size,
-        config.max_epochs,
-        config.patience,
-    )
+    settings = settings_from_config(config, CnnSettings)
     rows = []
     for collection, mels in mel_spectrograms.groupby("collection", sort=True):
         usable, reason = enough_training_clips(mels)

@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import Field
 
 from assets.common.dagster_metadata import MODEL_ASSET_ARGS
-from assets.common.lifecycle import Trained, TrainingRun, content_hash, train_version
+from assets.common.lifecycle import Trained, TrainingRun, content_hash, settings_from_config, train_version
 from assets.lyrics.model import ModelSettings, model_dir, save_char_lm, train_char_lm
 from assets.lyrics.vocabulary import Vocabulary
 from resources.lake import LakeResource
@@ -34,9 +34,7 @@ class CharLMConfig(dg.Config):
     patience: int = Field(2, description="Epochs without a better validation loss before training stops.")
 
     def settings(self) -> ModelSettings:
-        return ModelSettings(
-            self.embedding_dim, self.artist_embedding_dim, self.lstm_units, self.learning_rate, self.clipnorm
-        )
+        return settings_from_config(self, ModelSettings)
 
 
 def _train(

@@ -18,7 +18,7 @@ from assets.common.dagster_metadata import (
 )
 from assets.common.expectations import validate_frame
 from assets.common.fingerprint import file_sha256
-from assets.common.lifecycle import Trained, TrainingRun, train_version
+from assets.common.lifecycle import Trained, TrainingRun, settings_from_config, train_version
 from assets.common.model_registry import champion_version, read_version
 from assets.common.quarantine import NoGoodRecordsError, write_quarantine
 from assets.common.splits import SPLITS
@@ -152,7 +152,7 @@ def pianoroll_model(
         patience=config.patience,
         max_train_seconds=60.0 * config.max_train_minutes,
     )
-    settings = RollModelSettings(config.lstm_units, config.dropout, config.learning_rate, frame_skip=config.frame_skip)
+    settings = settings_from_config(config, RollModelSettings)
     monitor = "train hold-out (10% of tunes)" if monitor_is_holdout else "valid"
 
     def train(run: TrainingRun) -> Trained:

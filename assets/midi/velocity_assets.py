@@ -16,7 +16,7 @@ from assets.common.dagster_metadata import (
     table_metadata,
 )
 from assets.common.expectations import validate_frame
-from assets.common.lifecycle import Trained, TrainingRun, content_hash, train_version
+from assets.common.lifecycle import Trained, TrainingRun, content_hash, settings_from_config, train_version
 from assets.common.model_registry import read_version
 from assets.common.quarantine import NoGoodRecordsError, write_quarantine
 from assets.midi.paths import DOMAIN, PACKAGE_DIR, VELOCITY_TASK, task_dir
@@ -81,16 +81,7 @@ class VelocityModelConfig(dg.Config):
     def settings(self):  # -> VelocitySettings
         from assets.midi.velocity_training import VelocitySettings
 
-        return VelocitySettings(
-            first_units=self.first_units,
-            second_units=self.second_units,
-            dropout=self.dropout,
-            learning_rate=self.learning_rate,
-            window_notes=self.window_notes,
-            max_epochs=self.max_epochs,
-            patience=self.patience,
-            test_fraction=self.test_fraction,
-        )
+        return settings_from_config(self, VelocitySettings)
 
 
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, output_required=False, **MODEL_ASSET_ARGS)

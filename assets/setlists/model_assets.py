@@ -10,7 +10,7 @@ from pydantic import Field
 from assets.common.atomic import write_text_atomic
 from assets.common.champions import challenger_fields
 from assets.common.dagster_metadata import MODEL_ASSET_ARGS, TRAINING_ASSET_ARGS, report_metadata
-from assets.common.lifecycle import content_hash, train_version
+from assets.common.lifecycle import content_hash, settings_from_config, train_version
 from assets.common.model_registry import champion_version, read_version
 from assets.common.reports import write_report
 from assets.setlists.data_assets import DOMAIN
@@ -46,7 +46,7 @@ class NextSongModelConfig(dg.Config):
     )
 
     def settings(self) -> NextSongSettings:
-        return NextSongSettings(**{**self.model_dump(), "rotation_features": tuple(self.rotation_features)})
+        return settings_from_config(self, NextSongSettings)
 
 
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow", "keras"}, **MODEL_ASSET_ARGS)

@@ -1,6 +1,5 @@
 """The play forecaster: the trained LSTM, the next 60 days of plays, and the backtest report."""
 
-import dataclasses
 import functools
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from pydantic import Field
 
 from assets.common.champions import ChampionTask, challenger_fields
 from assets.common.dagster_metadata import MODEL_ASSET_ARGS, report_metadata, table_metadata
-from assets.common.lifecycle import Trained, TrainingRun, content_hash, train_version
+from assets.common.lifecycle import Trained, TrainingRun, content_hash, settings_from_config, train_version
 from assets.common.model_registry import ModelVersion, champion_version, read_version
 from assets.common.reports import write_report
 from assets.trends.features import plays_matrix
@@ -50,7 +49,7 @@ class PlayForecastModelConfig(dg.Config):
     backtest_days: int = Field(30, description="Last days held out for the backtest in forecast_report.")
 
     def settings(self) -> ForecasterSettings:
-        return ForecasterSettings(**{f.name: getattr(self, f.name) for f in dataclasses.fields(ForecasterSettings)})
+        return settings_from_config(self, ForecasterSettings)
 
 
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, **MODEL_ASSET_ARGS)
