@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -87,7 +88,9 @@ def _checkpoint_callback_class() -> type:
                 history.setdefault(name, []).append(float(logged))
             if value < self.state["best"]:
                 self.state.update(best=value, best_epoch=epoch + 1, wait=0)
-                self.model.save_weights(self.directory / BEST_WEIGHTS)
+                # written beside, then renamed: a kill mid-write never leaves a truncated best.weights.h5
+                self.model.save_weights(self.directory / f".{BEST_WEIGHTS}.tmp.weights.h5")
+                (self.directory / f".{BEST_WEIGHTS}.tmp.weights.h5").replace(self.directory / BEST_WEIGHTS)
             else:
                 self.state["wait"] += 1
             self.state["epoch"] = epoch + 1
@@ -141,9 +144,15 @@ def fit_resumable(
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     resumed_from = 0
     if state is not None:
-        model = keras.models.load_model(checkpoint_dir / LAST_MODEL, custom_objects=custom_objects)
-        resumed_from = int(state["epoch"])
-    else:
+        try:
+            model = keras.models.load_model(checkpoint_dir / LAST_MODEL, custom_objects=custom_objects)
+            resumed_from = int(state["epoch"])
+        except (OSError, ValueError) as error:  # unreadable checkpoint: train from the start instead of failing
+            warnings.warn(f"{checkpoint_dir / LAST_MODEL} does not load ({error}); training starts over", stacklevel=2)
+            shutil.rmtree(checkpoint_dir)
+            checkpoint_dir.mkdir(parents=True)
+            state = None
+    if state is None:
         state = {"epoch": 0, "best": float("inf"), "best_epoch": 0, "wait": 0, "history": {}}
 
     checkpoint = _checkpoint_callback_class()(checkpoint_dir, fingerprint, monitor, patience, state)
