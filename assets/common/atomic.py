@@ -23,15 +23,28 @@ def _temporary_sibling(final: Path) -> Path:
     return final.with_name(f".{final.name}.tmp-{uuid.uuid4().hex[:8]}")
 
 
+def fsync_path(path: Path) -> None:
+    """Flush a file or a folder to disk: a rename survives a power loss only when the renamed file's data
+    and the folder that holds the new name are both on disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 @contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``final``; rename it onto ``final`` when the block succeeds."""
+    """Yield a temporary path beside ``final``; rename it onto ``final`` (both flushed) when the block succeeds."""
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     temporary = _temporary_sibling(final)
     try:
         yield temporary
+        if temporary.is_file():
+            fsync_path(temporary)
         os.replace(temporary, final)
+        fsync_path(final.parent)
     finally:
         if temporary.exists():
             temporary.unlink()
@@ -50,10 +63,14 @@ def atomic_directory(final: Path) -> Iterator[Path]:
     temporary.mkdir()
     try:
         yield temporary
+        for written in temporary.rglob("*"):
+            if written.is_file():
+                fsync_path(written)
         retired = _temporary_sibling(final)
         if final.exists():
             os.replace(final, retired)
         os.replace(temporary, final)
+        fsync_path(final.parent)
         shutil.rmtree(retired, ignore_errors=True)
     finally:
         if temporary.exists():

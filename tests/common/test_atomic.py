@@ -36,3 +36,21 @@ def test_atomic_directory_swaps_whole_folders(tmp_path: Path) -> None:
         (staging / "b").write_text("new")
     assert sorted(path.name for path in target.iterdir()) == ["b"]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["shards"]
+
+
+def test_an_atomic_write_flushes_the_file_and_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from assets.common import atomic
+
+    flushed: list[str] = []
+    real_fsync_path = atomic.fsync_path
+
+    def recording_fsync(path: Path) -> None:
+        flushed.append(Path(path).name)
+        real_fsync_path(path)
+
+    monkeypatch.setattr(atomic, "fsync_path", recording_fsync)
+    atomic.write_json_atomic(tmp_path / "pointer.json", {"version": "v1"})
+    assert flushed[0].startswith(".pointer.json.tmp-") and flushed[1:] == [tmp_path.name]
+    assert os.listdir(tmp_path) == ["pointer.json"]
