@@ -20,7 +20,7 @@ from pydantic import Field
 
 from assets.common.atomic import write_json_atomic
 from assets.common.dagster_metadata import CANDIDATE_KEY
-from assets.common.model_registry import ModelVersion, append_evaluation, champion_version, read_champion, read_version
+from assets.common.model_registry import ModelVersion, append_evaluation, read_champion, read_version
 from assets.common.promotion import (
     Decision,
     champion_lease,
@@ -74,7 +74,7 @@ def challenger_fields(
     champion_metrics = None
     with champion_lease(task_dir) as pointer:
         if pointer is not None:
-            champion = champion_version(task_dir, task)
+            champion = read_version(Path(task_dir) / pointer["version"])
             champion_metrics = {"version": champion.version, "metrics": evaluate(champion)}
     return {
         "candidate": {"version": candidate.version, "path": candidate.path},
@@ -124,6 +124,7 @@ class Judgement:
     decision: Decision | None
     passed: bool
     metadata: dict[str, Any]
+    evaluation: dict[str, Any] | None = None
 
 
 def judge(spec: ChampionTask, lake: LakeResource, instance: dg.DagsterInstance, run_id: str) -> Judgement:
@@ -138,7 +139,7 @@ def judge(spec: ChampionTask, lake: LakeResource, instance: dg.DagsterInstance, 
         return Judgement(None, passed, metadata)
     evaluation = read_evaluation(spec.task_dir(lake) / str(candidate.value))
     decision = decide(evaluation, spec.primary_metric, higher_is_better=spec.higher_is_better, tolerance=spec.tolerance)
-    return Judgement(decision, decision.passed, decision.metadata())
+    return Judgement(decision, decision.passed, decision.metadata(), evaluation)
 
 
 def _mark_report_promoted(report_path: Path, candidate: str, previous_pointer: dict[str, Any] | None) -> None:
@@ -167,7 +168,7 @@ def build_champion_definitions(spec: ChampionTask) -> tuple[dg.AssetChecksDefini
         judgement = judge(spec, lake, context.instance, context.run.run_id)
         if judgement.decision is not None:  # the candidate's MLflow run shows its test metrics and verdict
             version_dir = spec.task_dir(lake) / judgement.decision.candidate
-            mlflow.log_evaluation(version_dir, read_evaluation(version_dir)["metrics"], judgement.passed)
+            mlflow.log_evaluation(version_dir, judgement.evaluation["metrics"], judgement.passed)
         return dg.AssetCheckResult(passed=judgement.passed, metadata=judgement.metadata)
 
     @dg.asset(
