@@ -38,7 +38,7 @@ def test_every_model_asset_requires_training_and_the_gpu_pool() -> None:
     ]
     assert {key.to_user_string() for key, _ in model_assets} == {
         "next_song_model", "char_lm_model", "artist_char_lm_model", "pianoroll_model", "velocity_model",
-        "genre_cnn_model", "play_forecast_model",
+        "genre_cnn_model", "genre_model", "play_forecast_model",
     }  # fmt: skip
     for key, assets_def in model_assets:
         assert "training" in assets_def.required_resource_keys, key

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from assets.audio.spectrograms import parse_function, read_labels
 from assets.common.tfrecords import read_dataset
@@ -16,14 +17,23 @@ from assets.common.tfrecords import read_dataset
 MIN_TRAIN_CLIPS_PER_GENRE = 5
 
 
-@dataclass(frozen=True)
-class CnnSettings:
-    filters: tuple[int, ...]
-    dropout: float
-    learning_rate: float
-    batch_size: int
-    max_epochs: int
-    patience: int
+class CnnSettings(dg.Config):
+    """Every hyperparameter of the genre CNN: the `genre_cnn_model` asset's config."""
+
+    filters: list[int] = Field(
+        default=[16, 32, 64], description="Filters of each conv block (3x3, batch norm, 2x2 max pool)."
+    )
+    dropout: float = Field(default=0.3, description="Dropout before the softmax layer.")
+    learning_rate: float = Field(default=1e-2, description="Adam learning rate (batch norm keeps 1e-2 stable).")
+    batch_size: int = Field(default=16, description="Clips per batch.")
+    max_epochs: int = Field(
+        default=20,
+        description="Upper bound on epochs; early stopping on valid loss ends sooner. The sample needs about 20; "
+        "raise it (e.g. 60) for thousands of full-length clips.",
+    )
+    patience: int = Field(
+        default=4, description="Epochs without a better valid loss before stopping (raise it for thousands of clips)."
+    )
 
 
 def build_model(frames: int, n_mels: int, n_classes: int, settings: CnnSettings, normalizer: Any) -> Any:

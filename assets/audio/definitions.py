@@ -3,7 +3,13 @@
 import dagster as dg
 
 from assets.audio.data_assets import audio_features, clean_tracks, clean_tracks_valid, feature_parity_check
-from assets.audio.model_assets import audio_tfrecords, genre_classic_models, genre_cnn_model, mel_spectrograms
+from assets.audio.model_assets import (
+    audio_tfrecords,
+    genre_classic_models,
+    genre_cnn_model,
+    genre_model,
+    mel_spectrograms,
+)
 from assets.audio.report_assets import KNOWN_COLLECTIONS, genre_reports
 from assets.common.champions import ChampionTask, build_champion_definitions
 from assets.common.raw_assets import raw_assets_for_domain
@@ -35,6 +41,7 @@ defs = dg.Definitions(
         audio_tfrecords,
         genre_classic_models,
         genre_cnn_model,
+        genre_model,
         genre_reports,
         *(champion for _, champion in CHAMPION_DEFINITIONS),
     ],

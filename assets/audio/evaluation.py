@@ -30,7 +30,6 @@ class ModelScore:
     truth: list[str] = field(repr=False)
     predicted: list[str] = field(repr=False)
     training: dict[str, Any] = field(default_factory=dict)
-    path: str = ""  # the saved model file (copied into the registry when this model is the candidate)
 
 
 def score_classic_models(models: pd.DataFrame, features: pd.DataFrame) -> list[ModelScore]:
@@ -50,7 +49,6 @@ def score_classic_models(models: pd.DataFrame, features: pd.DataFrame) -> list[M
                 scores(truth, predicted),
                 truth,
                 predicted,
-                path=str(row.path),
             )
         )
     return results
@@ -64,21 +62,18 @@ def score_cnn(row: Any, shards: Path) -> ModelScore:
     from assets.audio.spectrograms import read_labels
 
     genres = read_labels(shards)["genres"]
-    model = keras.models.load_model(row.path)
-    valid_truth, valid_predicted = predict_split(model, shards, "valid")
-    truth, predicted = predict_split(model, shards, "test")
+    truth, predicted = predict_split(keras.models.load_model(row.path), shards, "test")
     truth_names = [genres[index] for index in truth]
     predicted_names = [genres[index] for index in predicted]
     training = {key: getattr(row, key) for key in ("epochs_run", "best_epoch", "train_seconds", "stopped_early")}
     return ModelScore(
         "cnn",
         json.loads(row.hyperparameters),
-        float((valid_truth == valid_predicted).mean()) if len(valid_truth) else 0.0,
+        float(row.valid_accuracy),
         scores(truth_names, predicted_names),
         truth_names,
         predicted_names,
         training,
-        path=str(row.path),
     )
 
 
@@ -91,11 +86,13 @@ def build_report(
     collection: str,
     features: pd.DataFrame,
     results: list[ModelScore],
+    chosen: str,
     seed: int,
     parity: dict[str, Any] | None = None,
 ) -> tuple[Report, dict[str, bytes], str]:
-    """The genre report of one collection: best model's metrics, every model's, baseline, plot, per-genre table."""
-    best = best_model(results)
+    """The genre report of one collection: the chosen model's metrics (`genre_model` chose it on valid), every
+    contender's, the baseline, a plot and a per-genre table."""
+    (best,) = [result for result in results if result.name == chosen]
     train_valid = features[features["split"].isin(["train", "valid"])]
     test = features[features["split"] == "test"]
     genres = sorted(features["genre"].unique())

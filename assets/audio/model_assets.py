@@ -1,4 +1,5 @@
-"""Model inputs and models: `mel_spectrograms`, `audio_tfrecords`, `genre_classic_models`, `genre_cnn_model`."""
+"""Model inputs and models: `mel_spectrograms`, `audio_tfrecords`, the contenders `genre_classic_models` and
+`genre_cnn_model`, and `genre_model`, the version of each collection's genre task chosen among them."""
 
 import importlib.util
 import json
@@ -10,17 +11,28 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from assets.audio.cnn import CnnSettings
 from assets.audio.feature_table import clip_list
 from assets.audio.features import available_workers, map_clips
-from assets.audio.spectrograms import encode_example, mel_for_clip, mel_table, tfrecords_dir, write_labels
+from assets.audio.spectrograms import (
+    encode_example,
+    mel_for_clip,
+    mel_table,
+    shard_manifests,
+    tfrecords_dir,
+    write_labels,
+)
 from assets.common.dagster_metadata import MODEL_ASSET_ARGS, TRAINED_MODEL_TAGS, table_metadata
-from assets.common.lifecycle import settings_from_config
+from assets.common.lifecycle import content_hash, train_version
 from assets.common.quarantine import BadRecord, write_quarantine
 from resources.lake import LakeResource
+from resources.tracking import MlflowResource
 from resources.training import TrainingResource
 
 DOMAIN = "audio"
+PACKAGE_DIR = Path(__file__).resolve().parent
 SPLITS = ("train", "valid", "test")
+CLASSIC_MODELS = ["logistic_regression", "knn", "gaussian_nb", "svm"]
 
 
 def model_dir(lake: LakeResource, task: str, collection: str) -> Path:
@@ -101,7 +113,7 @@ def audio_tfrecords(
 
 class ClassicModelsConfig(dg.Config):
     models: list[str] = Field(
-        default=["logistic_regression", "knn", "gaussian_nb", "svm"],
+        default=CLASSIC_MODELS,
         description="Which scikit-learn pipelines to tune on valid and refit on train+valid.",
     )
 
@@ -145,32 +157,6 @@ def genre_classic_models(
     return models
 
 
-class CnnConfig(dg.Config):
-    filters: list[int] = Field(
-        default=[16, 32, 64], description="Filters of each conv block (3x3, batch norm, 2x2 max pool)."
-    )
-    dropout: float = Field(default=0.3, description="Dropout before the softmax layer.")
-    learning_rate: float = Field(default=1e-2, description="Adam learning rate (batch norm keeps 1e-2 stable).")
-    batch_size: int = Field(default=16, description="Clips per batch.")
-    max_epochs: int = Field(
-        default=20,
-        description="Upper bound on epochs; early stopping on valid loss ends sooner. The sample needs about 20; "
-        "raise it (e.g. 60) for thousands of full-length clips.",
-    )
-    patience: int = Field(
-        default=4, description="Epochs without a better valid loss before stopping (raise it for thousands of clips)."
-    )
-
-
-def training_fingerprint(config: CnnConfig, shards: Path, seed: int) -> str:
-    """Config, data (the shard manifests) and seed: a checkpoint is only resumed when all three match."""
-    import hashlib
-
-    manifests = [(shards / split / "_manifest.json").read_text() for split in SPLITS]
-    payload = json.dumps([config.model_dump(), manifests, (shards / "labels.json").read_text(), seed])
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
 def tensorboard_dir(context: dg.AssetExecutionContext, training: TrainingResource, collection: str) -> Path | None:
     """The TensorBoard log folder, or None (logged) when the tensorboard package is not installed."""
     if importlib.util.find_spec("tensorboard") is None:
@@ -179,20 +165,27 @@ def tensorboard_dir(context: dg.AssetExecutionContext, training: TrainingResourc
     return training.tensorboard_dir(DOMAIN, f"genre_cnn_{collection}")
 
 
+CNN_COLUMNS = [
+    "collection", "path", "hyperparameters", "valid_accuracy", "history", "epochs_run", "best_epoch",
+    "best_val_loss", "stopped_early", "resumed_from_epoch", "train_seconds",
+]  # fmt: skip
+
+
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, deps=[audio_tfrecords], **MODEL_ASSET_ARGS)
 def genre_cnn_model(
     context: dg.AssetExecutionContext,
-    config: CnnConfig,
+    config: CnnSettings,
     lake: LakeResource,
     training: TrainingResource,
     mel_spectrograms: pd.DataFrame,
 ) -> pd.DataFrame:
     """A 2-D CNN on the log-mel TFRecords for each collection with at least 5 training clips per genre:
     early stopping on valid loss, a checkpoint every epoch (a crashed run resumes), TensorBoard logs.
-    One row per trained collection with the saved `.keras` path."""
-    from assets.audio.cnn import CnnSettings, enough_training_clips, train_cnn
+    One row per trained collection with the saved `.keras` path, its valid accuracy and learning curves
+    (`genre_model` chooses between it and the scikit-learn models)."""
+    from assets.audio.cnn import enough_training_clips, predict_split, train_cnn
+    from assets.common.training import recorded_histories
 
-    settings = settings_from_config(config, CnnSettings)
     rows = []
     for collection, mels in mel_spectrograms.groupby("collection", sort=True):
         usable, reason = enough_training_clips(mels)
@@ -201,40 +194,91 @@ def genre_cnn_model(
             continue
         shards = tfrecords_dir(lake.domain_dir(DOMAIN), str(collection))
         directory = model_dir(lake, "genre_cnn", str(collection))
-        with training.strategy().scope():
+        fingerprint = content_hash(config.model_dump(), *shard_manifests(shards), training.seed)
+        with training.strategy().scope(), recorded_histories() as histories:
             model, summary = train_cnn(
                 shards,
-                settings,
+                config,
                 training.seed,
                 directory / "checkpoints",
-                training_fingerprint(config, shards, training.seed),
+                fingerprint,
                 tensorboard_dir(context, training, str(collection)),
             )
         save_keras_model(model, directory / "model.keras")
-        context.log.info(f"{collection}: CNN {summary}")
+        truth, predicted = predict_split(model, shards, "valid")
+        valid_accuracy = float((truth == predicted).mean()) if len(truth) else 0.0
+        context.log.info(f"{collection}: CNN valid accuracy {valid_accuracy:.3f}, {summary}")
         rows.append(
             {
                 "collection": collection,
                 "path": str(directory / "model.keras"),
                 "hyperparameters": json.dumps(config.model_dump()),
+                "valid_accuracy": valid_accuracy,
+                "history": json.dumps(histories),
                 **summary,
             }
         )
-    models = pd.DataFrame(
-        rows,
-        columns=[
-            "collection",
-            "path",
-            "hyperparameters",
-            "epochs_run",
-            "best_epoch",
-            "best_val_loss",
-            "stopped_early",
-            "resumed_from_epoch",
-            "train_seconds",
-        ],
-    )
+    models = pd.DataFrame(rows, columns=CNN_COLUMNS)
     context.add_output_metadata(
-        {**table_metadata(models), "config": dg.MetadataValue.json(config.model_dump()), "device": training.device_name}
+        {
+            **table_metadata(models.drop(columns="history")),
+            "config": dg.MetadataValue.json(config.model_dump()),
+            "device": training.device_name,
+        }
     )
+    return models
+
+
+class GenreModelConfig(dg.Config):
+    contenders: list[str] = Field(
+        default=[*CLASSIC_MODELS, "cnn"],
+        description="The trained models that may become a collection's model: the one with the best valid "
+        "accuracy is chosen (the first listed wins a tie); test is never looked at.",
+    )
+
+
+@dg.asset(group_name=DOMAIN, kinds={"sklearn", "tensorflow"}, **MODEL_ASSET_ARGS)
+def genre_model(
+    context: dg.AssetExecutionContext,
+    config: GenreModelConfig,
+    lake: LakeResource,
+    training: TrainingResource,
+    mlflow: MlflowResource,
+    audio_features: pd.DataFrame,
+    genre_classic_models: pd.DataFrame,
+    genre_cnn_model: pd.DataFrame,
+) -> pd.DataFrame:
+    """The genre model of each collection, recorded as a new version of `genre_<collection>` (and an
+    MLflow run with the CNN's learning curves when it wins): whichever of the tuned scikit-learn pipelines
+    and the CNN has the best valid accuracy. One row per collection that has a trained model."""
+    from assets.audio.champion import choose_on_valid, contender_table, data_version, genre_task, trained_choice
+
+    tables, metadata = [], {}
+    for collection, features in audio_features.groupby("collection", sort=True):
+        contenders = contender_table(genre_classic_models, genre_cnn_model, str(collection), config.contenders)
+        if contenders.empty:
+            context.log.warning(f"{collection}: no trained model to choose from (its report says why)")
+            continue
+        chosen = choose_on_valid(contenders)
+        shards = tfrecords_dir(lake.domain_dir(DOMAIN), str(collection))
+        task = genre_task(str(collection))
+        genres = sorted(features["genre"].unique())
+        version, table, version_metadata = train_version(
+            context,
+            task=task,
+            task_dir=lake.models_dir(DOMAIN) / task,
+            config=config,
+            data_version=data_version(features, shards),
+            package_dir=PACKAGE_DIR,
+            training=training,
+            mlflow=mlflow,
+            train=lambda run, chosen=chosen, shards=shards, genres=genres: trained_choice(chosen, shards, genres),
+        )
+        context.log.info(f"{collection}: {chosen['model']} (valid accuracy {chosen['valid_accuracy']:.3f})")
+        tables.append(table.assign(collection=str(collection)))
+        metadata[f"{collection}_version"] = version.version
+        metadata[f"{collection}_valid_accuracy"] = version_metadata["valid_accuracy"]
+    columns = ["collection", "version", "model_path", "model", "valid_accuracy"]
+    models = pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
+    context.add_output_metadata({**table_metadata(models), **metadata, "device": training.device_name})
     return models

@@ -1,8 +1,5 @@
 """The evaluation reports: `genre_reports` writes `reports/genre_<collection>.json` per collection."""
 
-import functools
-from collections.abc import Callable
-
 import dagster as dg
 import pandas as pd
 
@@ -10,10 +7,9 @@ from assets.audio.data_assets import shipped_tables
 from assets.audio.feature_table import feature_parity
 from assets.audio.spectrograms import tfrecords_dir
 from assets.common.champions import challenger_fields
-from assets.common.dagster_metadata import CANDIDATE_KEY, dagster_tags, report_metadata
+from assets.common.dagster_metadata import CANDIDATE_KEY, report_metadata
 from assets.common.reports import write_no_candidate, write_report
 from resources.lake import LakeResource
-from resources.tracking import MlflowResource
 from resources.training import TrainingResource
 
 DOMAIN = "audio"
@@ -21,33 +17,17 @@ KNOWN_COLLECTIONS = ("fma", "gtzan")  # one `genre_<collection>` champion task e
 
 
 def challenger_report_fields(
-    lake: LakeResource, collection: str, features: pd.DataFrame, results: list, shards, track: Callable
+    lake: LakeResource, collection: str, candidate_version: str, metrics: dict[str, float], test: pd.DataFrame
 ) -> dict:
-    """Register the model chosen on valid as the `genre_<collection>` candidate; score it and the champion."""
-    from assets.audio.champion import data_version, genre_task, register_candidate, score_version
-    from assets.audio.evaluation import best_model
+    """The report's candidate (the version `genre_model` recorded) and the champion scored on the same test."""
+    from assets.audio.champion import genre_task, score_version
+    from assets.common.model_registry import read_version
 
-    best = best_model(results)
     task_dir = lake.models_dir(DOMAIN) / genre_task(collection)
-    genres = sorted(features["genre"].unique())
-    if best.name == "cnn":
-        from assets.audio.spectrograms import read_labels
-
-        genres = read_labels(shards)["genres"]
-    candidate = register_candidate(
-        task_dir,
-        collection,
-        best.name,
-        best.path,
-        best.hyperparameters,
-        genres,
-        best.valid_accuracy,
-        data_version(features, shards),
-    )
-    track(genre_task(collection), candidate)
-    test = features[features["split"] == "test"]
+    shards = tfrecords_dir(lake.domain_dir(DOMAIN), collection)
+    candidate = read_version(task_dir / candidate_version)
     return challenger_fields(
-        task_dir, genre_task(collection), candidate, best.test, lambda version: score_version(version, test, shards)
+        task_dir, genre_task(collection), candidate, metrics, lambda version: score_version(version, test, shards)
     )
 
 
@@ -64,15 +44,16 @@ def genre_reports(
     context: dg.AssetExecutionContext,
     lake: LakeResource,
     training: TrainingResource,
-    mlflow: MlflowResource,
     audio_features: pd.DataFrame,
     genre_classic_models: pd.DataFrame,
     genre_cnn_model: pd.DataFrame,
+    genre_model: pd.DataFrame,
     raw_gtzan_files: pd.DataFrame,
 ) -> dg.MaterializeResult:
     """Genre reports `genre_fma.json` and `genre_gtzan.json` (one per collection present): test accuracy and
-    macro F1 of every model, the best (by valid accuracy) against the majority-class baseline, a confusion
-    matrix and a per-genre table; GTZAN adds random 5-fold CV accuracy and the feature-parity result."""
+    macro F1 of every contender, the collection's `genre_model` version (chosen on valid) against the
+    majority-class baseline and the champion, a confusion matrix and a per-genre table; GTZAN adds random
+    5-fold CV accuracy and the feature-parity result."""
     from assets.audio.evaluation import build_report, score_classic_models, score_cnn
 
     metadata = {}
@@ -80,10 +61,9 @@ def genre_reports(
     for collection, features in audio_features.groupby("collection", sort=True):
         models = genre_classic_models[genre_classic_models["collection"] == collection]
         cnns = genre_cnn_model[genre_cnn_model["collection"] == collection]
-        if (models.empty and cnns.empty) or not (features["split"] == "test").any():
-            missing = (
-                "no model was trained (no train and valid split)" if models.empty and cnns.empty else "no test tracks"
-            )
+        chosen = genre_model[genre_model["collection"] == collection]
+        if chosen.empty or not (features["split"] == "test").any():
+            missing = "no model was trained (no train and valid split)" if chosen.empty else "no test tracks"
             reason = f"{collection}: {len(features)} tracks with features, but {missing}"
             write_no_candidate(lake.reports_dir(DOMAIN), f"genre_{collection}", reason, input_present=True)
             context.log.error(f"{reason}: no report, so the genre_{collection} blessing fails")
@@ -93,10 +73,14 @@ def genre_reports(
         for row in cnns.itertuples(index=False):
             results.append(score_cnn(row, tfrecords_dir(lake.domain_dir(DOMAIN), str(collection))))
         parity = parity_summary(features, raw_gtzan_files) if collection == "gtzan" else None
-        report, plots, notes = build_report(str(collection), features, results, training.seed, parity)
-        shards = tfrecords_dir(lake.domain_dir(DOMAIN), str(collection))
-        track = functools.partial(mlflow.log_version, histories={}, tags=dagster_tags(context))
-        report.extra.update(challenger_report_fields(lake, str(collection), features, results, shards, track))
+        candidate = chosen.iloc[0]
+        report, plots, notes = build_report(
+            str(collection), features, results, str(candidate["model"]), training.seed, parity
+        )
+        test = features[features["split"] == "test"]
+        report.extra.update(
+            challenger_report_fields(lake, str(collection), str(candidate["version"]), report.metrics, test)
+        )
         reported.add(str(collection))
         paths = write_report(lake.reports_dir(DOMAIN), f"genre_{collection}", report, plots, notes_markdown=notes)
         for key, value in report_metadata(report, paths, plots).items():

@@ -122,3 +122,12 @@ def mel_table(results: list[MelResult], tracks: pd.DataFrame, frames: int, n_mel
         if track_key(record.collection, record.track_id) in by_key
     ]
     return pd.DataFrame(rows, columns=["collection", "track_id", "genre", "split", "frames", "n_mels", "mel"])
+
+
+def shard_manifests(shards: Path) -> list[str]:
+    """The label file and every split's shard manifest: what a collection's TFRecords hold."""
+    return [
+        path.read_text()
+        for path in [Path(shards) / "labels.json", *sorted(Path(shards).glob("*/_manifest.json"))]
+        if path.exists()
+    ]

@@ -81,12 +81,14 @@ class Trained:
     ``save(folder)`` writes the model and its side files into a new version folder and returns the model
     file's name; ``metrics`` are stored with the version; ``summary`` becomes the model asset's table (its
     fields as one row, or a table with a row per saved variant); ``config`` adds what training chose (a
-    tuned penalty, say) to the version's recorded config."""
+    tuned penalty, say) to the version's recorded config; ``histories`` adds learning curves recorded by
+    an earlier step (a contender trained upstream) to those of the fits run inside ``train``."""
 
     save: Callable[[Path], str]
     metrics: Mapping[str, float]
     summary: Mapping[str, Any] | pd.DataFrame = field(default_factory=dict)
     config: Mapping[str, Any] = field(default_factory=dict)
+    histories: Mapping[str, Mapping[str, list[float]]] = field(default_factory=dict)
 
 
 def train_version(
@@ -123,7 +125,7 @@ def train_version(
         code_version=code_version(package_dir),
         metrics=trained.metrics,
     )
-    mlflow.log_version(task, version, histories, dagster_tags(context), started_at)
+    mlflow.log_version(task, version, {**trained.histories, **histories}, dagster_tags(context), started_at)
     row = trained.summary.copy() if isinstance(trained.summary, pd.DataFrame) else pd.DataFrame([trained.summary])
     row.insert(0, "version", version.version)
     row.insert(1, "model_path", str(version.model_path))

@@ -1,4 +1,4 @@
-"""The genre champion helpers: candidate registration, and the blessing of an absent or model-less collection."""
+"""The genre task: the candidate chosen among the contenders; the blessing of an absent or model-less collection."""
 
 from pathlib import Path
 
@@ -6,28 +6,69 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from assets.audio.champion import register_candidate
+from assets.audio.champion import choose_on_valid, contender_table, trained_choice
 from assets.audio.definitions import CHAMPION_TASKS
 from assets.audio.report_assets import genre_reports
+from assets.audio.spectrograms import write_labels
 from assets.common.champions import Judgement, judge
-from assets.common.model_registry import list_versions
+from assets.common.model_registry import list_versions, write_version
 from assets.common.reports import write_no_candidate
-from resources import LakeResource, MlflowResource, TrainingResource
+from resources import LakeResource, TrainingResource
 
 
-def test_register_candidate_copies_the_chosen_model_into_a_version(tmp_path: Path) -> None:
-    source = tmp_path / "svm.joblib"
-    source.write_bytes(b"model")
-    version = register_candidate(tmp_path / "genre_gtzan", "gtzan", "svm", source, {"C": 1.0}, ["a", "b"], 0.8, "d1")
+def _contenders() -> tuple[pd.DataFrame, pd.DataFrame]:
+    classic = pd.DataFrame(
+        {
+            "collection": ["gtzan", "gtzan", "fma"],
+            "model": ["logistic_regression", "svm", "svm"],
+            "path": ["lr.joblib", "svm.joblib", "fma_svm.joblib"],
+            "hyperparameters": ['{"C": 0.1}', '{"C": 1.0}', '{"C": 3.0}'],
+            "valid_accuracy": [0.7, 0.8, 0.9],
+        }
+    )
+    cnn = pd.DataFrame(
+        {
+            "collection": ["gtzan"],
+            "path": ["model.keras"],
+            "hyperparameters": ['{"filters": [2]}'],
+            "valid_accuracy": [0.8],
+            "history": ['{"": {"val_loss": [1.0, 0.5]}}'],
+        }
+    )
+    return classic, cnn
+
+
+def test_the_contender_with_the_best_valid_accuracy_is_chosen_and_the_first_listed_wins_a_tie() -> None:
+    classic, cnn = _contenders()
+    contenders = contender_table(classic, cnn, "gtzan", ["logistic_regression", "svm", "cnn"])
+    assert contenders["model"].tolist() == ["logistic_regression", "svm", "cnn"]
+    assert choose_on_valid(contenders)["model"] == "svm"  # ties with the CNN, listed first
+    assert choose_on_valid(contender_table(classic, cnn, "gtzan", ["cnn", "logistic_regression"]))["model"] == "cnn"
+
+
+def test_the_chosen_contender_is_copied_into_a_version_with_its_choice_and_curves(tmp_path: Path) -> None:
+    classic, cnn = _contenders()
+    (tmp_path / "svm.joblib").write_bytes(b"model")
+    chosen = choose_on_valid(contender_table(classic.assign(path=str(tmp_path / "svm.joblib")), cnn, "gtzan", ["svm"]))
+    trained = trained_choice(chosen, tmp_path / "shards", ["a", "b"])
+    version = write_version(
+        tmp_path / "genre_gtzan", "genre_gtzan", trained.save, config=trained.config, data_version="d", code_version="c"
+    )
     assert version.model_path.read_bytes() == b"model" and version.model_file == "model.joblib"
     assert version.config == {"model": "svm", "kind": "sklearn", "hyperparameters": {"C": 1.0}, "genres": ["a", "b"]}
-    assert version.metrics == {"valid_accuracy": 0.8} and version.data_version == "d1"
+    assert trained.metrics == {"valid_accuracy": 0.8} and trained.histories == {}
     assert [saved.version for saved in list_versions(tmp_path / "genre_gtzan")] == [version.version]
+    write_labels(tmp_path / "shards", ["blues", "rock"], frames=8, n_mels=4)
+    network = trained_choice(choose_on_valid(contender_table(classic, cnn, "gtzan", ["cnn"])), tmp_path / "shards", [])
+    assert network.config["kind"] == "keras" and network.config["genres"] == ["blues", "rock"]
+    assert network.histories == {"": {"val_loss": [1.0, 0.5]}}
 
 
-def test_register_candidate_without_a_saved_model_names_it(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="'cnn' has no saved file"):
-        register_candidate(tmp_path, "fma", "cnn", tmp_path / "missing.keras", {}, [], 0.5, "d")
+def test_a_chosen_model_without_its_file_names_the_file(tmp_path: Path) -> None:
+    classic, cnn = _contenders()
+    chosen = choose_on_valid(contender_table(classic.assign(path=str(tmp_path / "gone.joblib")), cnn, "fma", ["svm"]))
+    with pytest.raises(ValueError, match=r"no saved file at .*gone\.joblib"):
+        trained_choice(chosen, tmp_path, ["a"]).save(tmp_path)
 
 
 def test_an_absent_collection_loses_its_stale_report_only(encore_home: Path) -> None:
@@ -53,10 +94,10 @@ def test_a_present_collection_without_a_model_fails_its_blessing_and_an_absent_o
         context=dg.build_asset_context(),
         lake=LakeResource(),
         training=TrainingResource(device="cpu"),
-        mlflow=MlflowResource(),
         audio_features=features,
         genre_classic_models=no_models,
         genre_cnn_model=pd.DataFrame(columns=["collection", "path"]),
+        genre_model=pd.DataFrame(columns=["collection", "version", "model"]),
         raw_gtzan_files=pd.DataFrame(columns=["path"]),
     )
     instance = dg.DagsterInstance.ephemeral()

@@ -196,6 +196,7 @@ def test_a_weak_retrain_is_not_promoted_and_the_champion_is_unchanged(
         selection=[
             "genre_classic_models",
             "genre_cnn_model",
+            "genre_model",
             "genre_reports",
             "genre_fma_champion",
             "genre_gtzan_champion",

@@ -5,6 +5,7 @@ The report waits at a barrier until every overlapping run has scored its candida
 with the same champion before either promotes: the overlap the test needs happens every time."""
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -12,9 +13,9 @@ from pydantic import Field
 
 from assets.common.champions import ChampionTask, build_champion_definitions, challenger_fields
 from assets.common.dagster_metadata import report_metadata
-from assets.common.model_registry import write_version
+from assets.common.lifecycle import Trained, train_version
 from assets.common.reports import Report, write_report
-from resources import LakeResource, MlflowResource
+from resources import LakeResource, MlflowResource, TrainingResource
 
 SPEC = ChampionTask("probe", "probe_task", "probe_report", "probe", "accuracy", True, tolerance=0.01)
 
@@ -29,18 +30,35 @@ def _score(version_dir: Path) -> float:
     return float((version_dir / "model.txt").read_text())
 
 
-@dg.asset(group_name="probe", tags={"encore/role": "trained_model"})
-def probe_model(config: ProbeConfig, lake: LakeResource, mlflow: MlflowResource) -> str:
-    """A 'model' whose file holds its accuracy; returns its version id (the report's input)."""
-
+def _save_skill(skill: float) -> Callable[[Path], str]:
     def save(folder: Path) -> str:
-        (folder / "model.txt").write_text(str(config.skill))
+        (folder / "model.txt").write_text(str(skill))
         return "model.txt"
 
-    version = write_version(
-        SPEC.task_dir(lake), SPEC.task, save, config=config.model_dump(), data_version="d", code_version="c"
+    return save
+
+
+@dg.asset(group_name="probe", tags={"encore/role": "trained_model"})
+def probe_model(
+    context: dg.AssetExecutionContext,
+    config: ProbeConfig,
+    lake: LakeResource,
+    training: TrainingResource,
+    mlflow: MlflowResource,
+) -> str:
+    """A 'model' whose file holds its accuracy, trained through the one lifecycle every task uses; returns
+    its version id (the report's input)."""
+    version, _, _ = train_version(
+        context,
+        task=SPEC.task,
+        task_dir=SPEC.task_dir(lake),
+        config=config,
+        data_version="d",
+        package_dir=Path(__file__).parent,
+        training=training,
+        mlflow=mlflow,
+        train=lambda run: Trained(_save_skill(config.skill), metrics={"skill": config.skill}),
     )
-    mlflow.log_version(SPEC.task, version)
     return version.version
 
 
@@ -78,6 +96,11 @@ probe_blessing, probe_task_champion = build_champion_definitions(SPEC)
 defs = dg.Definitions(
     assets=[probe_model, probe_report, probe_task_champion],
     asset_checks=[probe_blessing],
-    resources={"lake": LakeResource(), "mlflow": MlflowResource(), "io_manager": dg.mem_io_manager},
+    resources={
+        "lake": LakeResource(),
+        "training": TrainingResource(device="cpu"),
+        "mlflow": MlflowResource(),
+        "io_manager": dg.mem_io_manager,
+    },
     executor=dg.in_process_executor,
 )
