@@ -27,8 +27,7 @@ from assets.common.atomic import write_json_atomic
 from assets.common.tfrecords import write_shards
 from assets.lyrics.data_assets import SplitConfig, WindowConfig
 from assets.lyrics.evaluation import evaluate_char_lms
-from assets.lyrics.model import load_char_lm, save_char_lm, train_char_lm
-from assets.lyrics.model_assets import CharLMConfig
+from assets.lyrics.model import ModelSettings, load_char_lm, save_char_lm, train_char_lm
 from assets.lyrics.parse import parse_songdata
 from assets.lyrics.vocabulary import build_vocabulary
 from assets.lyrics.windows import assign_splits, build_streams, fit_streams, window_examples
@@ -95,7 +94,7 @@ def main() -> None:
     raw_root = Path(os.environ.get("ENCORE_RAW_ROOT", "/work/shared/data/real"))
     work = Path(tempfile.mkdtemp(prefix="real_lyrics_"))
     data = prepare_data(raw_root, work)
-    config = CharLMConfig()
+    config = ModelSettings()
     results = {"data": data["summary"], "config": config.model_dump(), "raw_root": str(raw_root), "rounds": []}
     print(json.dumps(data["summary"]), flush=True)
     round_seconds = 0.0
@@ -110,10 +109,11 @@ def main() -> None:
             for task, conditioned in TASKS:
                 TrainingResource(seed=seed).prepare()
                 output_dir = work / "models" / f"{task}_seed{seed}"
+                settings = config.model_copy(update={"max_epochs": epoch, "patience": arguments.max_epochs})
                 trained = train_char_lm(
-                    data["shard_dirs"], data["vocabulary"], config.settings(), conditioned=conditioned,
-                    streams=data["summary"]["streams"], window=data["summary"]["window"], max_epochs=epoch,
-                    patience=arguments.max_epochs, checkpoint_dir=output_dir / "checkpoints", seed=seed,
+                    data["shard_dirs"], data["vocabulary"], settings, conditioned=conditioned,
+                    streams=data["summary"]["streams"], window=data["summary"]["window"],
+                    checkpoint_dir=output_dir / "checkpoints", seed=seed,
                     fingerprint=f"real-{task}-seed{seed}", tensorboard_dir=work / "tensorboard" / f"{task}_seed{seed}",
                 )  # fmt: skip
                 save_char_lm(trained.model, data["vocabulary"], output_dir)

@@ -32,13 +32,13 @@ def run_pianoroll(real_root: Path, work: Path, minutes: float, seed: int) -> dic
     import keras
 
     from assets.common.tfrecords import write_shards
-    from assets.midi.roll_assets import PianoRollConfig, PianoRollModelConfig, PianoRollRecordsConfig
+    from assets.midi.roll_assets import PianoRollConfig, PianoRollRecordsConfig
     from assets.midi.roll_evaluation import evaluate_pianoroll
     from assets.midi.roll_model import RollModelSettings, RollTrainingPlan, save_roll_model, train_roll_model
     from assets.midi.roll_records import encode_chunks
     from assets.midi.rolls import parse_tunes, rolls_to_table, table_to_rolls
 
-    roll_config, record_config, model_config = PianoRollConfig(), PianoRollRecordsConfig(), PianoRollModelConfig()
+    roll_config, record_config, settings = PianoRollConfig(), PianoRollRecordsConfig(), RollModelSettings()
     files = manifest(real_root / "nottingham", SOURCES_BY_FOLDER["nottingham"].suffixes)
     tunes, bad = parse_tunes(files, roll_config.frame_seconds, roll_config.transpose_to_c)
     table = rolls_to_table(tunes)
@@ -50,14 +50,13 @@ def run_pianoroll(real_root: Path, work: Path, minutes: float, seed: int) -> dic
         train_dir=work / "tfrecords" / "train",
         monitor_dir=work / "tfrecords" / ("valid" if has_test else "train"),
         monitor_is_train_holdout=not has_test,
-        window=model_config.window_frames,
-        batch_size=model_config.batch_size,
-        max_epochs=model_config.max_epochs,
-        patience=model_config.patience,
+        window=settings.window_frames,
+        batch_size=settings.batch_size,
+        max_epochs=settings.max_epochs,
+        patience=settings.patience,
         max_train_seconds=60.0 * minutes,
     )
     keras.utils.set_random_seed(seed)
-    settings = RollModelSettings(model_config.lstm_units, model_config.dropout, model_config.learning_rate)
     model, outcome, seconds = train_roll_model(
         settings, plan, seed=seed, checkpoint_dir=work / "checkpoints", fingerprint="bench", tensorboard_dir=None
     )
@@ -68,7 +67,7 @@ def run_pianoroll(real_root: Path, work: Path, minutes: float, seed: int) -> dic
         "best_epoch": outcome.best_epoch,
         "train_seconds": seconds,
         "early_stopping_on": "train hold-out (10% of tunes)" if not has_test else "valid",
-        "hyperparameters": json.dumps({**model_config.model_dump(), "max_train_minutes": minutes}),
+        "hyperparameters": json.dumps({**settings.model_dump(), "max_train_minutes": minutes}),
     }
     report, _ = evaluate_pianoroll(table, summary, threshold=0.5)
     return {
@@ -80,15 +79,18 @@ def run_pianoroll(real_root: Path, work: Path, minutes: float, seed: int) -> dic
 
 
 def run_velocity(real_root: Path, work: Path, seed: int) -> dict:
-    from assets.midi.velocity_assets import VelocityModelConfig
     from assets.midi.velocity_notes import parse_performances
-    from assets.midi.velocity_training import evaluate_velocity, save_velocity_model, train_velocity_model
+    from assets.midi.velocity_training import (
+        VelocitySettings,
+        evaluate_velocity,
+        save_velocity_model,
+        train_velocity_model,
+    )
 
     files = manifest(real_root / "piano_velocity", SOURCES_BY_FOLDER["piano_velocity"].suffixes)
     notes, bad = parse_performances(files)
-    config = VelocityModelConfig()
     model, stats, summary = train_velocity_model(
-        notes, config.settings(), seed=seed, checkpoint_dir=work / "velocity" / "checkpoints", tensorboard_dir=None
+        notes, VelocitySettings(), seed=seed, checkpoint_dir=work / "velocity" / "checkpoints", tensorboard_dir=None
     )
     model_path = work / "velocity" / save_velocity_model(model, stats, work / "velocity")
     report, _ = evaluate_velocity(notes, {**summary, "model_path": str(model_path)})

@@ -11,7 +11,6 @@ all windows), forecast the last 30 days, score `tianchi_f_ratio`. Prints a table
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import platform
@@ -31,8 +30,6 @@ from assets.trends.features import plays_matrix  # noqa: E402
 from assets.trends.forecast import ForecasterSettings, train_forecaster  # noqa: E402
 from assets.trends.parse import parse_tianchi_files  # noqa: E402
 
-BACKTEST_DAYS = 30
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -47,16 +44,17 @@ def main() -> None:
     if tables.bad_records:
         raise SystemExit(f"real aggregates have bad records: {tables.bad_records[:3]}")
     matrix = plays_matrix(tables.artist_daily_aggregates)
-    settings = dataclasses.replace(ForecasterSettings(), **json.loads(arguments.settings))
+    settings = ForecasterSettings(**json.loads(arguments.settings))
+    backtest_days = settings.backtest_days
     runs = []
     for seed in (int(value) for value in arguments.seeds.split(",")):
         keras.utils.set_random_seed(seed)
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as checkpoints:
             trained = train_forecaster(
-                matrix.plays[:, :-BACKTEST_DAYS], settings, Path(checkpoints), f"bench-{seed}", seed
+                matrix.plays[:, :-backtest_days], settings, Path(checkpoints), f"bench-{seed}", seed
             )
-        result = backtest(trained.model, settings, matrix, BACKTEST_DAYS)
+        result = backtest(trained.model, settings, matrix, backtest_days)
         runs.append(
             {
                 "seed": seed,
@@ -75,11 +73,11 @@ def main() -> None:
             "artists": len(matrix.artist_ids),
             "days": len(matrix.days),
             "train_days": len(matrix.days) - 30,
-            "backtest_days": BACKTEST_DAYS,
+            "backtest_days": backtest_days,
             "first_day": str(matrix.days[0]),
             "last_day": str(matrix.days[-1]),
         },
-        "settings": dataclasses.asdict(settings),
+        "settings": settings.model_dump(),
         "runs": runs,
         "lstm": {"tianchi_f_ratio_mean": float(ratios.mean()), "tianchi_f_ratio_std": float(ratios.std())},
         "baselines": baselines,

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
-from pydantic import Field
 
 from assets.common.dagster_metadata import MODEL_ASSET_ARGS
-from assets.common.lifecycle import Trained, TrainingRun, content_hash, settings_from_config, train_version
+from assets.common.lifecycle import Trained, TrainingRun, content_hash, train_version
 from assets.lyrics.model import ModelSettings, model_dir, save_char_lm, train_char_lm
 from assets.lyrics.vocabulary import Vocabulary
 from resources.lake import LakeResource
@@ -20,28 +19,11 @@ DOMAIN = "lyrics"
 PACKAGE_DIR = Path(__file__).parent
 
 
-class CharLMConfig(dg.Config):
-    embedding_dim: int = Field(32, description="Size of the learned character embedding.")
-    artist_embedding_dim: int = Field(16, description="Size of the artist embedding (conditioned model only).")
-    lstm_units: int = Field(256, description="LSTM hidden units.")
-    learning_rate: float = Field(2e-3, description="Adam learning rate.")
-    clipnorm: float = Field(1.0, description="Gradient norm clipping, for stable TBPTT.")
-    max_epochs: int = Field(
-        4,
-        description="Epoch cap (early stopping may end sooner). 4 keeps the sample run short; on real lyrics "
-        "validation loss still falls after 12 epochs, so use 20 there.",
-    )
-    patience: int = Field(2, description="Epochs without a better validation loss before training stops.")
-
-    def settings(self) -> ModelSettings:
-        return settings_from_config(self, ModelSettings)
-
-
 def _train(
     context: dg.AssetExecutionContext,
     task: str,
     conditioned: bool,
-    config: CharLMConfig,
+    config: ModelSettings,
     resources: tuple[LakeResource, TrainingResource, MlflowResource],
     lyrics_tfrecords: pd.DataFrame,
     char_vocabulary: pd.DataFrame,
@@ -54,12 +36,10 @@ def _train(
         trained = train_char_lm(
             {split: Path(layout.loc[split, "path"]) for split in ("train", "valid")},
             vocabulary,
-            config.settings(),
+            config,
             conditioned=conditioned,
             streams=int(layout.loc["train", "streams"]),
             window=int(layout.loc["train", "window"]),
-            max_epochs=config.max_epochs,
-            patience=config.patience,
             checkpoint_dir=run.checkpoint_dir,
             seed=run.seed,
             fingerprint=run.fingerprint,
@@ -108,7 +88,7 @@ def _train(
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, **MODEL_ASSET_ARGS)
 def char_lm_model(
     context: dg.AssetExecutionContext,
-    config: CharLMConfig,
+    config: ModelSettings,
     lake: LakeResource,
     training: TrainingResource,
     mlflow: MlflowResource,
@@ -126,7 +106,7 @@ def char_lm_model(
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, **MODEL_ASSET_ARGS)
 def artist_char_lm_model(
     context: dg.AssetExecutionContext,
-    config: CharLMConfig,
+    config: ModelSettings,
     lake: LakeResource,
     training: TrainingResource,
     mlflow: MlflowResource,

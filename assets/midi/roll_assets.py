@@ -18,12 +18,13 @@ from assets.common.dagster_metadata import (
 )
 from assets.common.expectations import validate_frame
 from assets.common.fingerprint import file_sha256
-from assets.common.lifecycle import Trained, TrainingRun, settings_from_config, train_version
+from assets.common.lifecycle import Trained, TrainingRun, train_version
 from assets.common.model_registry import champion_version, read_version
 from assets.common.quarantine import NoGoodRecordsError, write_quarantine
 from assets.common.splits import SPLITS
 from assets.midi import rolls as roll_parsing
 from assets.midi.paths import DOMAIN, PACKAGE_DIR, PIANOROLL_TASK, task_dir, tfrecords_dir
+from assets.midi.roll_model import RollModelSettings
 from resources.lake import LakeResource
 from resources.tracking import MlflowResource
 from resources.training import TrainingResource
@@ -112,24 +113,10 @@ def pianoroll_tfrecords(
     )
 
 
-class PianoRollModelConfig(dg.Config):
-    lstm_units: int = Field(default=256, description="Units of the LSTM layer.")
-    dropout: float = Field(default=0.3, description="Dropout after the LSTM.")
-    learning_rate: float = Field(default=3e-3, description="Adam learning rate (gradient norm clipped at 5).")
-    window_frames: int = Field(default=100, description="Truncated-BPTT window; a new random phase every epoch.")
-    batch_size: int = Field(default=16, description="Windows per batch.")
-    max_epochs: int = Field(default=30, description="Upper bound on epochs; early stopping usually ends sooner.")
-    patience: int = Field(default=4, description="Epochs without a better monitor loss before stopping.")
-    max_train_minutes: float = Field(default=0.0, description="Stop after the epoch that passes this; 0 = no limit.")
-    frame_skip: bool = Field(
-        default=False, description="Add a linear map of the current frame to the output logits (faster to learn)."
-    )
-
-
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, deps=[pianoroll_tfrecords], **MODEL_ASSET_ARGS)
 def pianoroll_model(
     context: dg.AssetExecutionContext,
-    config: PianoRollModelConfig,
+    config: RollModelSettings,
     lake: LakeResource,
     training: TrainingResource,
     mlflow: MlflowResource,
@@ -138,7 +125,7 @@ def pianoroll_model(
 
     Trained on 100-frame windows with a random phase each epoch; early stopping on the valid split, or
     on a 10% tune hold-out of train when valid is the evaluation split (no test split)."""
-    from assets.midi.roll_model import RollModelSettings, RollTrainingPlan, save_roll_model, train_roll_model
+    from assets.midi.roll_model import RollTrainingPlan, save_roll_model, train_roll_model
 
     splits = {path.name for path in tfrecords_dir(lake).iterdir() if path.is_dir()}
     monitor_is_holdout = "test" not in splits or "valid" not in splits
@@ -152,12 +139,11 @@ def pianoroll_model(
         patience=config.patience,
         max_train_seconds=60.0 * config.max_train_minutes,
     )
-    settings = settings_from_config(config, RollModelSettings)
     monitor = "train hold-out (10% of tunes)" if monitor_is_holdout else "valid"
 
     def train(run: TrainingRun) -> Trained:
         model, outcome, seconds = train_roll_model(
-            settings,
+            config,
             plan,
             seed=run.seed,
             checkpoint_dir=run.checkpoint_dir,

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import numpy as np
+from pydantic import Field
 
 from assets.midi.roll_records import PAD_VALUE
 from assets.midi.rolls import NUM_KEYS
@@ -15,15 +17,22 @@ from assets.midi.rolls import NUM_KEYS
 MODEL_FILE = "model.keras"
 
 
-@dataclass(frozen=True)
-class RollModelSettings:
-    """Hyperparameters of the piano-roll LSTM and its training."""
+class RollModelSettings(dg.Config):
+    """Hyperparameters of the piano-roll LSTM and its training: pianoroll_model's config. The training length
+    and windows become a :class:`RollTrainingPlan` with the shard folders."""
 
-    lstm_units: int = 256
-    dropout: float = 0.3
-    learning_rate: float = 3e-3
-    clipnorm: float = 5.0
-    frame_skip: bool = False
+    lstm_units: int = Field(default=256, description="Units of the LSTM layer.")
+    dropout: float = Field(default=0.3, description="Dropout after the LSTM.")
+    learning_rate: float = Field(default=3e-3, description="Adam learning rate (gradient norm clipped at clipnorm).")
+    clipnorm: float = Field(default=5.0, description="Gradient norm clipping of the Adam updates.")
+    window_frames: int = Field(default=100, description="Truncated-BPTT window; a new random phase every epoch.")
+    batch_size: int = Field(default=16, description="Windows per batch.")
+    max_epochs: int = Field(default=30, description="Upper bound on epochs; early stopping usually ends sooner.")
+    patience: int = Field(default=4, description="Epochs without a better monitor loss before stopping.")
+    max_train_minutes: float = Field(default=0.0, description="Stop after the epoch that passes this; 0 = no limit.")
+    frame_skip: bool = Field(
+        default=False, description="Add a linear map of the current frame to the output logits (faster to learn)."
+    )
 
 
 def _keras_objects() -> dict[str, Any]:

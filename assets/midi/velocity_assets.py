@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import dagster as dg
 import pandas as pd
-from pydantic import Field
 
 from assets.common.champions import challenger_fields
 from assets.common.dagster_metadata import (
@@ -16,11 +15,12 @@ from assets.common.dagster_metadata import (
     table_metadata,
 )
 from assets.common.expectations import validate_frame
-from assets.common.lifecycle import Trained, TrainingRun, content_hash, settings_from_config, train_version
+from assets.common.lifecycle import Trained, TrainingRun, content_hash, train_version
 from assets.common.model_registry import read_version
 from assets.common.quarantine import NoGoodRecordsError, write_quarantine
 from assets.midi.paths import DOMAIN, PACKAGE_DIR, VELOCITY_TASK, task_dir
 from assets.midi.velocity_notes import parse_performances
+from assets.midi.velocity_training import VelocitySettings
 from resources.lake import LakeResource
 from resources.tracking import MlflowResource
 from resources.training import TrainingResource
@@ -68,26 +68,10 @@ def performance_notes_are_valid(performance_notes: pd.DataFrame) -> dg.AssetChec
     return check_result_from_validation(validation, notes=len(checked))
 
 
-class VelocityModelConfig(dg.Config):
-    first_units: int = Field(default=64, description="LSTM units per direction of the first BiLSTM layer.")
-    second_units: int = Field(default=32, description="LSTM units per direction of the second BiLSTM layer.")
-    dropout: float = Field(default=0.2, description="Dropout between the two BiLSTM layers.")
-    learning_rate: float = Field(default=2e-3, description="Adam learning rate.")
-    window_notes: int = Field(default=64, description="Notes per training window.")
-    max_epochs: int = Field(default=40, description="Upper bound on epochs; early stopping usually ends sooner.")
-    patience: int = Field(default=5, description="Epochs without a better valid loss before stopping.")
-    test_fraction: float = Field(default=0.15, description="Last share of each performance's notes held out as test.")
-
-    def settings(self):  # -> VelocitySettings
-        from assets.midi.velocity_training import VelocitySettings
-
-        return settings_from_config(self, VelocitySettings)
-
-
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, output_required=False, **MODEL_ASSET_ARGS)
 def velocity_model(
     context: dg.AssetExecutionContext,
-    config: VelocityModelConfig,
+    config: VelocitySettings,
     lake: LakeResource,
     training: TrainingResource,
     mlflow: MlflowResource,
@@ -105,7 +89,7 @@ def velocity_model(
     def train(run: TrainingRun) -> Trained:
         model, stats, summary = train_velocity_model(
             performance_notes,
-            config.settings(),
+            config,
             seed=run.seed,
             checkpoint_dir=run.checkpoint_dir,
             tensorboard_dir=run.tensorboard_dir,
@@ -139,7 +123,7 @@ def velocity_report(
     """Velocity MAE of the held-out last 15% of each performance vs the mean training velocity, with a
     plot of predicted and true velocities over time, and the current champion's MAE on the same notes."""
     from assets.common.reports import write_report
-    from assets.midi.velocity_training import VelocitySettings, evaluate_velocity, score_velocity_model
+    from assets.midi.velocity_training import evaluate_velocity, score_velocity_model
 
     summary = velocity_model.iloc[0].to_dict()
     report, plots = evaluate_velocity(performance_notes, summary)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from assets.common.reports import Report
 from assets.midi.velocity_notes import FEATURE_NAMES, note_features
@@ -24,21 +25,22 @@ MODEL_FILE = "model.keras"
 STATS_FILE = "velocity_stats.json"
 
 
-@dataclass(frozen=True)
-class VelocitySettings:
-    """Hyperparameters of the velocity model and its training."""
+class VelocitySettings(dg.Config):
+    """Hyperparameters of the velocity model and its training: velocity_model's config."""
 
-    first_units: int = 64
-    second_units: int = 32
-    dropout: float = 0.2
-    learning_rate: float = 2e-3
-    window_notes: int = 64
-    train_stride: int = 16
-    batch_size: int = 32
-    max_epochs: int = 40
-    patience: int = 5
-    test_fraction: float = 0.15
-    valid_fraction: float = 0.15
+    first_units: int = Field(default=64, description="LSTM units per direction of the first BiLSTM layer.")
+    second_units: int = Field(default=32, description="LSTM units per direction of the second BiLSTM layer.")
+    dropout: float = Field(default=0.2, description="Dropout between the two BiLSTM layers.")
+    learning_rate: float = Field(default=2e-3, description="Adam learning rate.")
+    window_notes: int = Field(default=64, description="Notes per training window.")
+    train_stride: int = Field(default=16, description="Notes between the starts of consecutive training windows.")
+    batch_size: int = Field(default=32, description="Windows per batch.")
+    max_epochs: int = Field(default=40, description="Upper bound on epochs; early stopping usually ends sooner.")
+    patience: int = Field(default=5, description="Epochs without a better valid loss before stopping.")
+    test_fraction: float = Field(default=0.15, description="Last share of each performance's notes held out as test.")
+    valid_fraction: float = Field(
+        default=0.15, description="Share of each performance's notes, just before the test notes, for early stopping."
+    )
 
 
 def split_notes(count: int, valid_fraction: float, test_fraction: float) -> np.ndarray:
@@ -143,7 +145,7 @@ def train_velocity_model(
         _dataset(valid, settings.batch_size, seed, shuffle=False),
         epochs=settings.max_epochs,
         checkpoint_dir=Path(checkpoint_dir),
-        fingerprint=fingerprint or json.dumps([asdict(settings), seed, len(notes)]),
+        fingerprint=fingerprint or json.dumps([settings.model_dump(), seed, len(notes)]),
         patience=settings.patience,
         tensorboard_dir=tensorboard_dir,
     )
@@ -155,7 +157,7 @@ def train_velocity_model(
         "best_valid_loss": outcome.best_monitor_value,
         "train_seconds": seconds,
         "train_windows": len(train[0]),
-        "hyperparameters": json.dumps(asdict(settings)),
+        "hyperparameters": json.dumps(settings.model_dump()),
     }
     return model, {key: np.asarray(value).tolist() for key, value in stats.items()}, summary
 
@@ -242,7 +244,7 @@ def evaluate_velocity(notes: pd.DataFrame, summary: dict[str, Any]) -> tuple[Rep
             "are test, the 15% before them decide early stopping",
         },
         model={
-            "hyperparameters": asdict(settings),
+            "hyperparameters": settings.model_dump(),
             "epochs_run": int(summary["epochs_run"]),
             "best_epoch": int(summary["best_epoch"]),
             "train_seconds": float(summary["train_seconds"]),

@@ -5,10 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import dagster as dg
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from assets.setlists.sequences import UNKNOWN
+
+
+class Word2VecSettings(dg.Config):
+    """The Word2Vec CBOW of song_embeddings (its config) and of the random-split comparison."""
+
+    dim: int = Field(default=64, description="Vector size; the model's embedding_dim must match it.")
+    window: int = Field(default=5, description="CBOW context window (tokens on each side).")
+    epochs: int = Field(default=20, description="Passes over the training shows.")
 
 
 def training_sentences(sequences: pd.DataFrame, vocabulary: pd.DataFrame) -> list[list[str]]:

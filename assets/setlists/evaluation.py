@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assets.setlists.embeddings import embedding_matrix, train_word2vec, training_sentences, vectors_frame
+from assets.setlists.embeddings import (
+    Word2VecSettings,
+    embedding_matrix,
+    train_word2vec,
+    training_sentences,
+    vectors_frame,
+)
 from assets.setlists.metrics import penalize_recent, score, tune_recent_penalty
 from assets.setlists.model import (
     NextSongSettings,
@@ -31,13 +37,6 @@ from assets.setlists.rotation import compute_rotation, recent_plays, rotation_ma
 from assets.setlists.sequences import Windows, make_windows, random_split_shows, resplit
 
 PENALTY_GRID = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
-
-
-@dataclass(frozen=True)
-class Word2VecSettings:
-    dim: int = 64
-    window: int = 5
-    epochs: int = 20
 
 
 @dataclass

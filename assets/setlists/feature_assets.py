@@ -9,17 +9,18 @@ from assets.common.dagster_metadata import TRAINED_MODEL_TAGS, table_metadata
 from assets.common.reports import png_markdown
 from assets.setlists import paths
 from assets.setlists.data_assets import DOMAIN
-from assets.setlists.embeddings import nearest_songs, pca_plot, train_word2vec, training_sentences, vectors_frame
+from assets.setlists.embeddings import (
+    Word2VecSettings,
+    nearest_songs,
+    pca_plot,
+    train_word2vec,
+    training_sentences,
+    vectors_frame,
+)
 from assets.setlists.rotation import compute_rotation
 from resources import LakeResource, TrainingResource
 
 WELL_KNOWN_SONGS = ("Ghost", "Mike's Song", "Tweezer", "You Enjoy Myself", "Harry Hood")
-
-
-class SongEmbeddingsConfig(dg.Config):
-    dim: int = Field(default=64, description="Vector size; the model's embedding_dim must match it.")
-    window: int = Field(default=5, description="CBOW context window (tokens on each side).")
-    epochs: int = Field(default=20, description="Passes over the training shows.")
 
 
 @dg.asset(group_name=DOMAIN, kinds={"gensim", "pandas"}, tags=TRAINED_MODEL_TAGS)
@@ -28,7 +29,7 @@ def song_embeddings(
     song_vocabulary: pd.DataFrame,
     lake: LakeResource,
     training: TrainingResource,
-    config: SongEmbeddingsConfig,
+    config: Word2VecSettings,
 ) -> dg.Output[pd.DataFrame]:
     """Word2Vec CBOW vectors of every vocabulary token, learned from the training shows only (each show
     a sentence, markers included). The gensim model is saved beside; the metadata shows the 10 nearest

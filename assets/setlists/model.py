@@ -7,39 +7,47 @@ by a learned weight per feature (shared by all songs) and added to the LSTM's lo
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+import dagster as dg
 import numpy as np
+from pydantic import Field
 
 from assets.setlists.rotation import FEATURE_NAMES
 from assets.setlists.sequences import MARK_VOCABULARY
 
 
-@dataclass(frozen=True)
-class NextSongSettings:
-    """Every hyperparameter of one next-song model (the Dagster config and the sweep both build these)."""
+class NextSongSettings(dg.Config):
+    """Every hyperparameter of one next-song model: next_song_model's config, and what the sweep varies."""
 
-    seq_len: int = 50
-    embedding_dim: int = 64
-    lstm_layers: int = 1
-    units: int = 128
-    dropout_before: float = 0.3
-    dropout_after: float = 0.5
-    embedding_init: Literal["word2vec", "random"] = "word2vec"
-    trainable_embeddings: bool = True
-    use_rotation: bool = True
-    use_marks: bool = True
-    learning_rate: float = 2e-3
-    batch_size: int = 128
-    max_epochs: int = 15
-    patience: int = 3
-    # Refit a fresh model on train+valid for the early-stopped epoch count: valid (1999-2009) is the era
-    # closest to the test shows; on the real split this lifts test top-1 by about 0.01.
-    refit_on_train_and_valid: bool = True
+    seq_len: int = Field(default=50, description="Tokens of context the LSTM reads (at most the TFRecords').")
+    embedding_dim: int = Field(default=64, description="Song embedding size (must match song_embeddings.dim).")
+    lstm_layers: int = Field(default=1, description="1 or 2 stacked LSTM layers.")
+    units: int = Field(default=128, description="Units per LSTM layer.")
+    dropout_before: float = Field(default=0.3, description="Dropout on the embeddings, before the LSTM.")
+    dropout_after: float = Field(default=0.5, description="Dropout after the LSTM, before the output layer.")
+    embedding_init: str = Field(default="word2vec", description="'word2vec' (from song_embeddings) or 'random'.")
+    trainable_embeddings: bool = Field(default=True, description="Fine-tune the embeddings (False: frozen).")
+    use_rotation: bool = Field(default=True, description="Add rotation features to the logits (learned weights).")
+    use_marks: bool = Field(default=True, description="Read the segue marks between context songs.")
+    learning_rate: float = Field(default=2e-3, description="Adam learning rate (gradient norm clipped at 1).")
+    batch_size: int = Field(default=128, description="Examples per batch.")
+    max_epochs: int = Field(default=15, description="Upper bound; early stopping on validation loss ends sooner.")
+    patience: int = Field(default=3, description="Epochs without a better validation loss before stopping.")
+    # Valid (1999-2009) is the era closest to the test shows; on the real split the refit lifts test top-1 by
+    # about 0.01.
+    refit_on_train_and_valid: bool = Field(
+        default=True,
+        description="After early stopping, fit a fresh model on train+valid for the best epoch count (the final "
+        "model); False keeps the early-stopped model trained on train only.",
+    )
     # MODELLING.md: plays in the last 40 shows and played 1 or 2 shows ago are what lifted song accuracy.
-    rotation_features: tuple[str, ...] = ("log_plays_last_n", "played_1_ago", "played_2_ago")
+    rotation_features: list[str] = Field(
+        default=["log_plays_last_n", "played_1_ago", "played_2_ago"],
+        description=f"Rotation features the model reads, from {FEATURE_NAMES}.",
+    )
 
     def validate(self, stored_seq_len: int) -> None:
         if self.lstm_layers not in (1, 2):
@@ -55,16 +63,10 @@ class NextSongSettings:
         if self.embedding_init not in ("word2vec", "random"):
             raise ValueError(f"embedding_init must be 'word2vec' or 'random', got {self.embedding_init!r}")
 
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "rotation_features": list(self.rotation_features)}
-
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> NextSongSettings:
         """The settings a model was trained with, from its summary row or version config (unknown keys ignored)."""
-        known = {field.name for field in fields(cls)}
-        values = {name: value for name, value in config.items() if name in known}
-        values["rotation_features"] = tuple(values.get("rotation_features", cls().rotation_features))
-        return cls(**values)
+        return cls(**{name: value for name, value in config.items() if name in cls.model_fields})
 
     @property
     def rotation_columns(self) -> list[int]:

@@ -10,43 +10,13 @@ from pydantic import Field
 from assets.common.atomic import write_text_atomic
 from assets.common.champions import challenger_fields
 from assets.common.dagster_metadata import MODEL_ASSET_ARGS, TRAINING_ASSET_ARGS, report_metadata
-from assets.common.lifecycle import content_hash, settings_from_config, train_version
+from assets.common.lifecycle import content_hash, train_version
 from assets.common.model_registry import champion_version, read_version
 from assets.common.reports import write_report
 from assets.setlists.data_assets import DOMAIN
 from assets.setlists.model import NextSongSettings
 from assets.setlists.paths import model_dir
-from assets.setlists.rotation import FEATURE_NAMES
 from resources import LakeResource, MlflowResource, TrainingResource
-
-
-class NextSongModelConfig(dg.Config):
-    seq_len: int = Field(default=50, description="Tokens of context the LSTM reads (at most the TFRecords').")
-    embedding_dim: int = Field(default=64, description="Song embedding size (must match song_embeddings.dim).")
-    lstm_layers: int = Field(default=1, description="1 or 2 stacked LSTM layers.")
-    units: int = Field(default=128, description="Units per LSTM layer.")
-    dropout_before: float = Field(default=0.3, description="Dropout on the embeddings, before the LSTM.")
-    dropout_after: float = Field(default=0.5, description="Dropout after the LSTM, before the output layer.")
-    embedding_init: str = Field(default="word2vec", description="'word2vec' (from song_embeddings) or 'random'.")
-    trainable_embeddings: bool = Field(default=True, description="Fine-tune the embeddings (False: frozen).")
-    use_rotation: bool = Field(default=True, description="Add rotation features to the logits (learned weights).")
-    use_marks: bool = Field(default=True, description="Read the segue marks between context songs.")
-    learning_rate: float = Field(default=2e-3, description="Adam learning rate (gradient norm clipped at 1).")
-    batch_size: int = Field(default=128, description="Examples per batch.")
-    max_epochs: int = Field(default=15, description="Upper bound; early stopping on validation loss ends sooner.")
-    patience: int = Field(default=3, description="Epochs without a better validation loss before stopping.")
-    refit_on_train_and_valid: bool = Field(
-        default=True,
-        description="After early stopping, fit a fresh model on train+valid for the best epoch count (the final "
-        "model); False keeps the early-stopped model trained on train only.",
-    )
-    rotation_features: list[str] = Field(
-        default=list(NextSongSettings().rotation_features),
-        description=f"Rotation features the model reads, from {FEATURE_NAMES}.",
-    )
-
-    def settings(self) -> NextSongSettings:
-        return settings_from_config(self, NextSongSettings)
 
 
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow", "keras"}, **MODEL_ASSET_ARGS)
@@ -60,7 +30,7 @@ def next_song_model(
     lake: LakeResource,
     training: TrainingResource,
     mlflow: MlflowResource,
-    config: NextSongModelConfig,
+    config: NextSongSettings,
 ) -> dg.Output[pd.DataFrame]:
     """An LSTM that reads the last `seq_len` tokens (and the segue marks between them) and predicts the
     next song or marker; the current show's rotation features are added to its logits through learned
@@ -81,7 +51,7 @@ def next_song_model(
         mlflow=mlflow,
         train=lambda run: train_next_song(
             setlist_tfrecords, song_embeddings, song_rotation, song_vocabulary, song_sequences, lake,
-            config.settings(), run,
+            config, run,
         ),
     )  # fmt: skip
     run = row.iloc[0]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -39,14 +38,15 @@ def grid_settings(
     if unknown:
         raise ValueError(f"unknown embedding choices {unknown}; expected some of {sorted(EMBEDDING_CHOICES)}")
     return [
-        replace(
-            base,
-            lstm_layers=layers,
-            seq_len=length,
-            units=size,
-            dropout_after=rate,
-            use_rotation=rotation,
-            **EMBEDDING_CHOICES[embedding],
+        base.model_copy(
+            update={
+                "lstm_layers": layers,
+                "seq_len": length,
+                "units": size,
+                "dropout_after": rate,
+                "use_rotation": rotation,
+                **EMBEDDING_CHOICES[embedding],
+            }
         )
         for layers, length, size, rate, embedding, rotation in itertools.product(
             lstm_layers, seq_len, units, dropout, embeddings, use_rotation
@@ -75,13 +75,13 @@ def run_sweep(
             embeddings,
             settings,
             work_dir=work_dir / f"run_{index:03d}",
-            fingerprint=str(sorted(settings.as_dict().items())),
+            fingerprint=str(sorted(settings.model_dump().items())),
             seed=seed,
         )
         rows.append(
             {
                 "run": index,
-                **settings.as_dict(),
+                **settings.model_dump(),
                 **result.metrics,
                 "valid_top1_accuracy": float(result.penalty_table["top1_accuracy"].max()),
                 "recent_song_penalty": result.penalty,
@@ -109,7 +109,7 @@ def sweep_report(results: pd.DataFrame, sequences: pd.DataFrame, vocabulary: pd.
         higher_is_better=True,
         data={**{split: int(count) for split, count in shows.items()}, "unit": "shows", "split": "by show date"},
         model={
-            "hyperparameters": {key: _plain(best[key]) for key in NextSongSettings().as_dict()},
+            "hyperparameters": {key: _plain(best[key]) for key in NextSongSettings.model_fields},
             "epochs_run": int(best["epochs_run"]),
             "train_seconds": float(best["seconds"]),
         },

@@ -74,7 +74,7 @@ def train_next_song(
 
     summary = {
         "stored_seq_len": stored_seq_len,
-        "hyperparameters": json.dumps(settings.as_dict()),
+        "hyperparameters": json.dumps(settings.model_dump()),
         "epochs_run": selection.epochs_run,
         "best_epoch": selection.best_epoch,
         "best_val_loss": selection.best_val_loss,
@@ -90,7 +90,7 @@ def train_next_song(
         save,
         {"best_val_loss": selection.best_val_loss},
         summary,
-        config={**settings.as_dict(), "stored_seq_len": stored_seq_len, "recent_song_penalty": fitted.penalty},
+        config={**settings.model_dump(), "stored_seq_len": stored_seq_len, "recent_song_penalty": fitted.penalty},
     )
 
 
@@ -200,9 +200,9 @@ def evaluate_next_song(
             rotation_window=int(rotation_table["window"].iloc[0]),
             seed=random_split_seed,
             work_dir=paths.checkpoint_dir(lake, f"{TASK}_random_split"),
-            fingerprint=content_hash(settings.as_dict(), len(sequences), random_split_seed, training.seed),
+            fingerprint=content_hash(settings.model_dump(), len(sequences), random_split_seed, training.seed),
         )
-    row = {**model_row, "hyperparameters": settings.as_dict(), "history": _json(model_row["history"])}
+    row = {**model_row, "hyperparameters": settings.model_dump(), "history": _json(model_row["history"])}
     return build_report(model_score, test, sequences, vocabulary, row, random_split)
 
 

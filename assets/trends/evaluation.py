@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -52,7 +51,7 @@ def forecast_report(
             f"last {settings.horizon} of those",
         },
         model={
-            "hyperparameters": asdict(settings),
+            "hyperparameters": settings.model_dump(),
             "epochs_run": int(summary["epochs_run"]),
             "best_epoch": int(summary["best_epoch"]),
             "train_seconds": float(summary["train_seconds"]),

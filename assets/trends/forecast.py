@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import numpy as np
+from pydantic import Field
 
 from assets.common.atomic import write_json_atomic
 from assets.trends.features import (
@@ -30,18 +32,22 @@ MODEL_FILE = "model.keras"
 SETTINGS_FILE = "settings.json"
 
 
-@dataclass(frozen=True)
-class ForecasterSettings:
-    input_days: int = 28
-    horizon: int = 30
-    first_units: int = 35
-    second_units: int = 10
-    dropout: float = 0.1
-    learning_rate: float = 0.002
-    batch_size: int = 64
-    max_epochs: int = 60
-    patience: int = 8
-    refit_on_all_windows: bool = True
+class ForecasterSettings(dg.Config):
+    """The forecaster's architecture, training and backtest length: play_forecast_model's config."""
+
+    input_days: int = Field(28, description="Days of plays the LSTM reads (at least 10).")
+    horizon: int = Field(30, description="Days predicted in one pass (direct multi-step output).")
+    first_units: int = Field(35, description="Units of the first LSTM layer.")
+    second_units: int = Field(10, description="Units of the second LSTM layer.")
+    dropout: float = Field(0.1, description="Dropout before the output layer.")
+    learning_rate: float = Field(0.002, description="Adam learning rate.")
+    batch_size: int = Field(64, description="Windows per batch.")
+    max_epochs: int = Field(60, description="Most epochs; early stopping usually ends sooner.")
+    patience: int = Field(8, description="Epochs without a better validation loss before stopping.")
+    refit_on_all_windows: bool = Field(
+        True, description="After early stopping, refit a fresh model on all windows for the best epoch count."
+    )
+    backtest_days: int = Field(30, description="Last days held out for the backtest in forecast_report.")
 
 
 @dataclass
@@ -181,7 +187,7 @@ def save_forecaster(trained: TrainedForecaster, folder: Path, settings: Forecast
     temporary = folder / f".{MODEL_FILE}.tmp.keras"
     trained.model.save(temporary)
     temporary.replace(folder / MODEL_FILE)
-    write_json_atomic(folder / SETTINGS_FILE, asdict(settings))
+    write_json_atomic(folder / SETTINGS_FILE, settings.model_dump())
     return folder / MODEL_FILE
 
 
@@ -214,17 +220,17 @@ def train_play_forecasters(
     plays: np.ndarray,
     days: list,
     settings: ForecasterSettings,
-    backtest_days: int,
     checkpoint_dir: Path,
     fingerprint: str,
     seed: int,
     tensorboard_dir: Path | None = None,
 ) -> tuple[dict[str, TrainedForecaster], Any]:
-    """The backtest model (trained on the days before the last `backtest_days`) and the production model
+    """The backtest model (trained on the days before the last `settings.backtest_days`) and the production model
     (all days, the backtest's early-stopped epoch count); the trained models by variant and one summary
     row each (save them with :func:`save_play_forecasters`)."""
     import pandas as pd
 
+    backtest_days = settings.backtest_days
     if backtest_days < 1 or plays.shape[1] - backtest_days < settings.input_days + 2 * settings.horizon:
         raise ValueError(
             f"{plays.shape[1]} days leave too few training days before a {backtest_days}-day backtest for "

@@ -5,11 +5,10 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
-from pydantic import Field
 
 from assets.common.champions import ChampionTask, challenger_fields
 from assets.common.dagster_metadata import MODEL_ASSET_ARGS, report_metadata, table_metadata
-from assets.common.lifecycle import Trained, TrainingRun, content_hash, settings_from_config, train_version
+from assets.common.lifecycle import Trained, TrainingRun, content_hash, train_version
 from assets.common.model_registry import ModelVersion, champion_version, read_version
 from assets.common.reports import write_report
 from assets.trends.features import plays_matrix
@@ -20,7 +19,6 @@ from resources.training import TrainingResource
 
 DOMAIN = "trends"
 TASK = "forecast"
-DEFAULTS = ForecasterSettings()
 FORECAST_DAYS = 60
 # Above seed noise: on the real aggregates three seeds gave 0.8065 +- 0.0010 (MODELLING.md); 0.005 is 5x that.
 TOLERANCE = 0.005
@@ -32,30 +30,10 @@ def forecaster_dir(lake: LakeResource) -> Path:
     return CHAMPION_SPEC.task_dir(lake)
 
 
-class PlayForecastModelConfig(dg.Config):
-    input_days: int = Field(DEFAULTS.input_days, description="Days of plays the LSTM reads (at least 10).")
-    horizon: int = Field(DEFAULTS.horizon, description="Days predicted in one pass (direct multi-step output).")
-    first_units: int = Field(DEFAULTS.first_units, description="Units of the first LSTM layer.")
-    second_units: int = Field(DEFAULTS.second_units, description="Units of the second LSTM layer.")
-    dropout: float = Field(DEFAULTS.dropout, description="Dropout before the output layer.")
-    learning_rate: float = Field(DEFAULTS.learning_rate, description="Adam learning rate.")
-    batch_size: int = Field(DEFAULTS.batch_size, description="Windows per batch.")
-    max_epochs: int = Field(DEFAULTS.max_epochs, description="Most epochs; early stopping usually ends sooner.")
-    patience: int = Field(DEFAULTS.patience, description="Epochs without a better validation loss before stopping.")
-    refit_on_all_windows: bool = Field(
-        DEFAULTS.refit_on_all_windows,
-        description="After early stopping, refit a fresh model on all windows for the best epoch count.",
-    )
-    backtest_days: int = Field(30, description="Last days held out for the backtest in forecast_report.")
-
-    def settings(self) -> ForecasterSettings:
-        return settings_from_config(self, ForecasterSettings)
-
-
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, **MODEL_ASSET_ARGS)
 def play_forecast_model(
     context: dg.AssetExecutionContext,
-    config: PlayForecastModelConfig,
+    config: ForecasterSettings,
     artist_daily_features: pd.DataFrame,
     lake: LakeResource,
     training: TrainingResource,
@@ -71,10 +49,9 @@ def play_forecast_model(
 
     def train(run: TrainingRun) -> Trained:
         trained, summary = train_play_forecasters(
-            matrix.plays, matrix.days, config.settings(), config.backtest_days,
-            run.checkpoint_dir, run.fingerprint, run.seed, run.tensorboard_dir,
+            matrix.plays, matrix.days, config, run.checkpoint_dir, run.fingerprint, run.seed, run.tensorboard_dir,
         )  # fmt: skip
-        save = functools.partial(save_play_forecasters, trained, settings=config.settings())
+        save = functools.partial(save_play_forecasters, trained, settings=config)
         return Trained(save, {"best_validation_loss": float(summary.iloc[0]["best_validation_loss"])}, summary)
 
     version, summary, metadata = train_version(

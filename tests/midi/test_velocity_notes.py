@@ -82,7 +82,8 @@ def test_split_notes_refuses_too_few_notes() -> None:
 def test_velocity_model_is_skipped_without_performances(tmp_path: Path) -> None:
     import dagster as dg
 
-    from assets.midi.velocity_assets import VelocityModelConfig, velocity_model
+    from assets.midi.velocity_assets import velocity_model
+    from assets.midi.velocity_training import VelocitySettings
     from resources.lake import LakeResource
     from resources.tracking import MlflowResource
     from resources.training import TrainingResource
@@ -90,7 +91,7 @@ def test_velocity_model_is_skipped_without_performances(tmp_path: Path) -> None:
     outputs = list(
         velocity_model(
             dg.build_asset_context(),
-            config=VelocityModelConfig(),
+            config=VelocitySettings(),
             lake=LakeResource(home=str(tmp_path)),
             training=TrainingResource(home=str(tmp_path)),
             mlflow=MlflowResource(home=str(tmp_path)),

@@ -13,7 +13,7 @@ def test_a_model_of_another_vocabulary_predicts_the_same_songs_in_the_current_on
     import keras
 
     keras.utils.set_random_seed(0)
-    settings = NextSongSettings(seq_len=4, embedding_dim=4, units=4, rotation_features=("played_1_ago",))
+    settings = NextSongSettings(seq_len=4, embedding_dim=4, units=4, rotation_features=["played_1_ago"])
     model = build_model(len(STORED), settings)
     model.get_layer("rotation_weights").set_weights([np.full((1, 1), 2.0)])
     wrapped = in_current_vocabulary(model, settings, STORED, CURRENT)
