@@ -11,14 +11,13 @@ The report, blessing and promotion that follow are in :mod:`assets.common.champi
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -26,8 +25,6 @@ import pandas as pd
 from assets.common.dagster_metadata import dagster_tags, table_metadata
 from assets.common.model_registry import ModelVersion, code_version, write_version
 from assets.common.training import recorded_histories
-
-SettingsT = TypeVar("SettingsT")
 
 
 def content_hash(*parts: Any, length: int = 16) -> str:
@@ -49,19 +46,6 @@ def _frame_bytes(frame: pd.DataFrame) -> bytes:
         return pd.util.hash_pandas_object(frame, index=False).values.tobytes()
     except TypeError:  # cells holding arrays or lists (embedding vectors): hash their JSON form instead
         return frame.to_json(orient="split", index=False).encode()
-
-
-def settings_from_config(config: dg.Config, settings_class: type[SettingsT]) -> SettingsT:
-    """A task's settings dataclass (what its pure training code takes) from its Dagster config: every field
-    the config has, lists as tuples; fields the config leaves out keep the dataclass's defaults."""
-    values = config.model_dump()
-    return settings_class(
-        **{
-            item.name: tuple(values[item.name]) if isinstance(values[item.name], list) else values[item.name]
-            for item in dataclasses.fields(settings_class)
-            if item.name in values
-        }
-    )
 
 
 @dataclass(frozen=True)
