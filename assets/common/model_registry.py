@@ -30,6 +30,19 @@ class NoChampionError(LookupError):
     """Raised when a task has never had a model promoted."""
 
 
+class ChampionPointerError(ValueError):
+    """Raised when a task's champion.json cannot be read or names a version that is not there."""
+
+    def __init__(self, task_dir: Path, problem: str) -> None:
+        task = Path(task_dir).name
+        super().__init__(
+            f"task {task!r}: the champion pointer {Path(task_dir) / CHAMPION_FILE} {problem}. To repair: point it "
+            f"at a version MLflow knows (`mlflow.MlflowClient().get_model_version_by_alias({task!r}, 'champion')`"
+            f' names it; write {{"version": "<that version>"}} to the file), or remove the file and '
+            f"materialize `{task}_champion`, which promotes the next blessed candidate"
+        )
+
+
 @dataclass(frozen=True)
 class ModelVersion:
     """One trained model as stored on disk."""
@@ -122,8 +135,22 @@ def list_versions(task_dir: Path) -> list[ModelVersion]:
 
 
 def read_champion(task_dir: Path) -> dict[str, Any] | None:
+    """The task's champion pointer (``version``, ``metric``, ``value``, ...), or None before any promotion.
+
+    Raises :class:`ChampionPointerError` (naming the task and how to repair it) when the file is not a
+    JSON object with a ``version``, or names a version folder that is not there."""
     pointer = Path(task_dir) / CHAMPION_FILE
-    return json.loads(pointer.read_text()) if pointer.exists() else None
+    if not pointer.exists():
+        return None
+    try:
+        record = json.loads(pointer.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ChampionPointerError(task_dir, f"is not valid JSON ({error})") from error
+    if not isinstance(record, dict) or not isinstance(record.get("version"), str):
+        raise ChampionPointerError(task_dir, 'has no "version" field')
+    if not (Path(task_dir) / record["version"] / VERSION_FILE).exists():
+        raise ChampionPointerError(task_dir, f"names version {record['version']!r}, which is not in {task_dir}")
+    return record
 
 
 def bless(

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from assets.common.model_registry import (
+    ChampionPointerError,
     NoChampionError,
     bless,
     champion_version,
@@ -93,3 +94,29 @@ def test_load_champion_names_the_task_when_there_is_none(encore_home: Path) -> N
 
     with pytest.raises(NoChampionError, match="'forecast'"):
         load_champion("trends", "forecast")
+
+
+@pytest.mark.parametrize(
+    ("pointer", "problem"),
+    [
+        ('{"version": "2026', "is not valid JSON"),  # a write torn by a crash on a filesystem without rename
+        (b"\xff\xfe binary", "is not valid JSON"),
+        ('["not", "an", "object"]', 'has no "version" field'),
+        ('{"value": 0.5}', 'has no "version" field'),
+        ('{"version": "20200101T000000-gone"}', "names version '20200101T000000-gone', which is not in"),
+    ],
+)
+def test_a_corrupt_or_dangling_champion_pointer_names_the_task_and_the_repair(
+    tmp_path: Path, pointer: str | bytes, problem: str
+) -> None:
+    task_dir = tmp_path / "next_song"
+    promote(task_dir, _version(task_dir), "top1_accuracy", 0.5, run_id="r1")
+    pointer_file = task_dir / "champion.json"
+    pointer_file.write_bytes(pointer if isinstance(pointer, bytes) else pointer.encode())
+    for read in (lambda: read_champion(task_dir), lambda: champion_version(task_dir, "next_song")):
+        with pytest.raises(ChampionPointerError) as raised:
+            read()
+        message = str(raised.value)
+        assert message.startswith(f"task 'next_song': the champion pointer {pointer_file} {problem}")
+        assert "get_model_version_by_alias('next_song', 'champion')" in message
+        assert "materialize `next_song_champion`" in message
