@@ -1,21 +1,29 @@
 """The executor is chosen in one place: multiprocess by default, Celery with ENCORE_EXECUTOR=celery."""
 
+import importlib.util
 import os
 import subprocess
 import sys
 
-import dagster as dg
 import pytest
 
-from resources.environments import CELERY_SETTINGS, executor_for_environment
+from resources.environments import CELERY_SETTINGS, PRELOADED_MODULES, executor_for_environment
 
 BROKER = "redis://127.0.0.1:6390/0"
 BACKEND = "redis://127.0.0.1:6390/1"
 
 
-def test_multiprocess_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_multiprocess_with_a_preloading_forkserver_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ENCORE_EXECUTOR", raising=False)
-    assert executor_for_environment() is dg.multiprocess_executor
+    executor = executor_for_environment()
+    assert executor.name == "multiprocess"
+    config = executor.apply_config_mapping({}).value["config"]
+    assert config["start_method"] == {"forkserver": {"preload_modules": PRELOADED_MODULES}}
+    assert "pipelines" in PRELOADED_MODULES
+    spawned = executor.apply_config_mapping({"config": {"start_method": "spawn", "max_concurrent": 1}}).value["config"]
+    assert spawned["start_method"] == {"spawn": {}} and spawned["max_concurrent"] == 1
+    for module in PRELOADED_MODULES:  # a module that cannot be imported would fail every run's first step
+        assert importlib.util.find_spec(module) is not None, module
 
 
 def test_celery_reads_broker_and_backend_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
