@@ -74,19 +74,26 @@ def encode_example(mel: np.ndarray, label: int, track_id: str) -> Any:
     )
 
 
-def parse_function(frames: int, n_mels: int) -> Any:
-    """A tf.data map function: serialized Example -> ((frames, mels, 1) float32 image, label)."""
+def feature_spec(frames: int, n_mels: int) -> dict[str, Any]:
     import tensorflow as tf
 
-    spec = {
+    return {
         "mel": tf.io.FixedLenFeature([frames * n_mels], tf.float32),
         "label": tf.io.FixedLenFeature([1], tf.int64),
         "track_id": tf.io.FixedLenFeature([1], tf.string),
     }
 
+
+def parse_function(frames: int, n_mels: int) -> Any:
+    """A tf.data map function over a batch: serialized Examples -> ((batch, frames, mels, 1) float32 images,
+    (batch,) labels)."""
+    import tensorflow as tf
+
+    spec = feature_spec(frames, n_mels)
+
     def parse(serialized: Any) -> tuple[Any, Any]:
-        example = tf.io.parse_single_example(serialized, spec)
-        return tf.reshape(example["mel"], (frames, n_mels, 1)), example["label"][0]
+        examples = tf.io.parse_example(serialized, spec)
+        return tf.reshape(examples["mel"], (-1, frames, n_mels, 1)), examples["label"][:, 0]
 
     return parse
 

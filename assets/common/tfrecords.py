@@ -1,8 +1,9 @@
 """TFRecord shards: ``part-00000-of-000NN.tfrecord`` files of ``tf.train.Example`` plus a manifest.
 
 Each domain keeps its feature spec in one module and uses it on both sides: ``encode`` builds
-``tf.train.Example``s for :func:`write_shards`, the parse function given to :func:`read_dataset`
-uses the same spec. TensorFlow is imported inside the functions so importing this module is cheap.
+``tf.train.Example``s for :func:`write_shards`, the batch parse function given to :func:`read_dataset`
+(``tf.io.parse_example`` over a vector of serialized records) uses the same spec. TensorFlow is imported
+inside the functions so importing this module is cheap.
 """
 
 from __future__ import annotations
@@ -98,18 +99,9 @@ def shard_files(directory: Path) -> list[str]:
     return sorted(str(path) for path in Path(directory).glob("part-*.tfrecord"))
 
 
-def read_dataset(
-    directory: Path | Sequence[Path],
-    parse: Callable[[Any], Any],
-    batch_size: int,
-    *,
-    shuffle_buffer: int = 0,
-    seed: int = 0,
-    cache: bool = True,
-    drop_remainder: bool = False,
-) -> Any:
-    """A batched ``tf.data`` pipeline over one shard folder (or several, read as one): interleaved reads,
-    parallel parse, prefetch."""
+def read_records(directory: Path | Sequence[Path]) -> Any:
+    """The serialized records of one shard folder (or several, read as one), in a fixed order: up to 8
+    files interleaved round-robin, record by record, with the record count of the manifests declared."""
     import tensorflow as tf
 
     directories = [Path(directory)] if isinstance(directory, str | Path) else [Path(one) for one in directory]
@@ -119,7 +111,7 @@ def read_dataset(
         raise ValueError(f"shard folders {[str(one) for one in directories]} mix compressions {sorted(compressions)}")
     compression = compressions.pop() or None
     files = [file for one in directories for file in shard_files(one)]
-    dataset = tf.data.Dataset.from_tensor_slices(files).interleave(
+    records = tf.data.Dataset.from_tensor_slices(files).interleave(
         lambda path: tf.data.TFRecordDataset(path, compression_type=compression),
         cycle_length=min(len(files), 8),
         num_parallel_calls=tf.data.AUTOTUNE,
@@ -127,10 +119,35 @@ def read_dataset(
     )
     # Interleaving loses the record count; without it Keras 3 averages an extra empty step into
     # evaluate() and under-reports the loss by n/(n+1). The manifest knows the count.
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(sum(one["records"] for one in manifests)))
-    dataset = dataset.map(parse, num_parallel_calls=tf.data.AUTOTUNE)
-    if cache:
-        dataset = dataset.cache()
+    return records.apply(tf.data.experimental.assert_cardinality(sum(one["records"] for one in manifests)))
+
+
+def read_dataset(
+    directory: Path | Sequence[Path],
+    parse_batch: Callable[[Any], Any],
+    batch_size: int,
+    *,
+    shuffle_buffer: int = 0,
+    seed: int = 0,
+    cache: bool = True,
+    drop_remainder: bool = False,
+) -> Any:
+    """A batched ``tf.data`` pipeline over :func:`read_records`: (shuffle), batch, parse, prefetch.
+
+    ``parse_batch`` takes a vector of serialized records and returns the parsed batch (one
+    ``tf.io.parse_example`` per batch reads about 6x faster than one ``parse_single_example`` per record,
+    bench/README.md). Records are shuffled before batching, so batches hold the same records in the same
+    order as a per-record parse followed by a shuffle would. The cache holds the parsed batches when the
+    order is fixed, and the serialized records when they are shuffled (each epoch then parses again).
+    """
+    import tensorflow as tf
+
+    records = read_records(directory)
     if shuffle_buffer:
-        dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+        records = records.cache() if cache else records
+        records = records.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    batches = records.batch(batch_size, drop_remainder=drop_remainder)
+    batches = batches.map(parse_batch, num_parallel_calls=tf.data.AUTOTUNE)
+    if cache and not shuffle_buffer:
+        batches = batches.cache()
+    return batches.prefetch(tf.data.AUTOTUNE)

@@ -95,32 +95,39 @@ def window_examples(layout: StreamLayout) -> Iterator[Any]:
             )
 
 
-def window_parser(window: int, with_artist: bool) -> Any:
-    """Parse one record into model inputs and next-character targets."""
+def window_spec(window: int) -> dict[str, Any]:
+    """The feature spec of one window record (``window + 1`` token and artist ids, its stream and step)."""
     import tensorflow as tf
 
-    spec = {
+    return {
         "tokens": tf.io.FixedLenFeature([window + 1], tf.int64),
         "artists": tf.io.FixedLenFeature([window + 1], tf.int64),
         "stream": tf.io.FixedLenFeature([], tf.int64),
         "step": tf.io.FixedLenFeature([], tf.int64),
     }
 
+
+def window_parser(window: int, with_artist: bool) -> Any:
+    """Parse a batch of records into model inputs and next-character targets (batch x window each)."""
+    import tensorflow as tf
+
+    spec = window_spec(window)
+
     def parse(serialized: Any) -> Any:
-        record = tf.io.parse_single_example(serialized, spec)
-        characters = tf.cast(record["tokens"][:-1], tf.int32)
-        targets = tf.cast(record["tokens"][1:], tf.int32)
+        records = tf.io.parse_example(serialized, spec)
+        characters = tf.cast(records["tokens"][:, :-1], tf.int32)
+        targets = tf.cast(records["tokens"][:, 1:], tf.int32)
         if with_artist:
-            return {"characters": characters, "artists": tf.cast(record["artists"][:-1], tf.int32)}, targets
+            return {"characters": characters, "artists": tf.cast(records["artists"][:, :-1], tf.int32)}, targets
         return characters, targets
 
     return parse
 
 
 def parse_record_position(serialized: Any) -> Any:
-    """(stream, step) of one record: used to check that reading keeps the window-major order."""
+    """(stream, step) of a batch of records: used to check that reading keeps the window-major order."""
     import tensorflow as tf
 
     spec = {"stream": tf.io.FixedLenFeature([], tf.int64), "step": tf.io.FixedLenFeature([], tf.int64)}
-    record = tf.io.parse_single_example(serialized, spec)
-    return record["stream"], record["step"]
+    records = tf.io.parse_example(serialized, spec)
+    return records["stream"], records["step"]

@@ -45,19 +45,48 @@ def encode_chunks(rolls: dict[str, np.ndarray], chunk_frames: int) -> Iterator[A
             )
 
 
-def parse_chunk(serialized: Any) -> dict[str, Any]:
-    """Parse one record back into ``tune_id``, ``chunk``, ``frames`` and a float ``roll`` (frames x 88)."""
+# Chunks read (and parsed) together; the chunks come out one by one again, so the size only sets the work per step.
+READ_BATCH = 64
+
+
+def chunk_spec() -> dict[str, Any]:
     import tensorflow as tf
 
-    spec = {
+    return {
         "tune_id": tf.io.FixedLenFeature([], tf.string),
         "chunk": tf.io.FixedLenFeature([], tf.int64),
         "frames": tf.io.FixedLenFeature([], tf.int64),
         "roll": tf.io.FixedLenFeature([], tf.string),
     }
-    parsed = tf.io.parse_single_example(serialized, spec)
-    roll = tf.reshape(tf.io.decode_raw(parsed["roll"], tf.uint8), [-1, NUM_KEYS])
-    return {**parsed, "roll": tf.cast(roll, tf.float32)}
+
+
+def parse_chunks(serialized: Any) -> dict[str, Any]:
+    """Parse a batch of records into ``tune_id``, ``chunk``, ``frames`` and a float ``roll`` (batch x
+    ragged frames x 88; each roll's frame count comes from its bytes)."""
+    import tensorflow as tf
+
+    parsed = tf.io.parse_example(serialized, chunk_spec())
+    sizes = tf.strings.length(parsed["roll"])
+    tf.debugging.assert_equal(sizes % NUM_KEYS, 0, message=f"a roll's byte count is not a multiple of {NUM_KEYS}")
+    keys = tf.io.decode_raw(tf.strings.reduce_join(parsed["roll"]), tf.uint8)  # every roll's bytes, end to end
+    rows = tf.reshape(tf.cast(keys, tf.float32), [-1, NUM_KEYS])
+    return {**parsed, "roll": tf.RaggedTensor.from_row_lengths(rows, tf.cast(sizes // NUM_KEYS, tf.int64))}
+
+
+def _dense_roll(chunk: dict[str, Any]) -> dict[str, Any]:
+    """An unbatched ragged roll is declared ragged (with no ragged dimension left); declare it a dense
+    frames x 88 tensor again, as a per-record parse gave it."""
+    import tensorflow as tf
+
+    return {**chunk, "roll": tf.ensure_shape(chunk["roll"], [None, NUM_KEYS])}
+
+
+def read_chunks(directory: Path) -> Any:
+    """One split's chunks one by one, in shard order, parsed a batch at a time and cached."""
+    import tensorflow as tf
+
+    chunks = read_dataset(directory, parse_chunks, READ_BATCH, cache=True).unbatch()
+    return chunks.map(_dense_roll, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def _windows(roll: Any, phase: Any, window: int) -> Any:
@@ -106,7 +135,7 @@ def window_dataset(
 
     if window < 2:
         raise ValueError(f"window must be at least 2 frames, got {window}")
-    chunks = read_dataset(directory, parse_chunk, batch_size=1, cache=True).unbatch()
+    chunks = read_chunks(directory)
     if holdout_buckets:
         in_holdout = lambda record: tf.equal(tf.strings.to_hash_bucket_fast(record["tune_id"], holdout_buckets), 0)  # noqa: E731
         chunks = chunks.filter(in_holdout if keep_holdout else lambda record: tf.logical_not(in_holdout(record)))

@@ -70,8 +70,8 @@ def next_song_dataset(
     rotation_table = tf.constant(array)
 
     def parse(serialized: Any) -> Any:
-        example = tf.io.parse_single_example(serialized, spec)
-        return example["context"], example["marks"], example["show_number"][0], example["target"][0]
+        examples = tf.io.parse_example(serialized, spec)
+        return examples["context"], examples["marks"], examples["show_number"][:, 0], examples["target"][:, 0]
 
     def attach_rotation(context: Any, marks: Any, show_number: Any, target: Any) -> Any:
         features = tf.gather(rotation_table, tf.gather(row_table, show_number))
@@ -106,7 +106,7 @@ def read_windows(directory: Path, seq_len: int) -> Windows:
     import tensorflow as tf
 
     spec = feature_spec(seq_len)
-    dataset = read_dataset(directory, lambda record: tf.io.parse_single_example(record, spec), 4096, cache=False)
+    dataset = read_dataset(directory, lambda records: tf.io.parse_example(records, spec), 4096, cache=False)
     parts: dict[str, list[np.ndarray]] = {name: [] for name in spec}
     for batch in dataset.as_numpy_iterator():
         for name in parts:

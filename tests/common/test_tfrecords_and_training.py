@@ -5,17 +5,92 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assets.common.tfrecords import int64_feature, make_example, read_dataset, shard_files, write_shards
+from assets.common.tfrecords import (
+    bytes_feature,
+    float_feature,
+    int64_feature,
+    make_example,
+    read_dataset,
+    shard_files,
+    write_shards,
+)
 from assets.common.training import fit_resumable
 
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
+from tests.tfrecord_reference import assert_identical_datasets, per_record_dataset  # noqa: E402
+
+SPEC = {"x": tf.io.FixedLenFeature([3], tf.int64), "y": tf.io.FixedLenFeature([], tf.int64)}
+
 
 def _parse(serialized):
-    spec = {"x": tf.io.FixedLenFeature([3], tf.int64), "y": tf.io.FixedLenFeature([], tf.int64)}
-    parsed = tf.io.parse_single_example(serialized, spec)
+    parsed = tf.io.parse_example(serialized, SPEC)
     return parsed["x"], parsed["y"]
+
+
+def _mixed_examples(count: int) -> list:
+    return [
+        make_example(
+            {
+                "x": int64_feature([i, i + 1, i + 2]),
+                "y": int64_feature([i % 3]),
+                "name": bytes_feature([f"record {i}".encode()]),
+                "weights": float_feature([i / 7, -i / 3]),
+            }
+        )
+        for i in range(count)
+    ]
+
+
+MIXED_SPEC = {
+    "x": tf.io.FixedLenFeature([3], tf.int64),
+    "y": tf.io.FixedLenFeature([], tf.int64),
+    "name": tf.io.FixedLenFeature([], tf.string),
+    "weights": tf.io.FixedLenFeature([2], tf.float32),
+}
+
+
+def _mixed_one(serialized):
+    parsed = tf.io.parse_single_example(serialized, MIXED_SPEC)
+    return {"x": parsed["x"], "name": parsed["name"], "weights": parsed["weights"]}, parsed["y"]
+
+
+def _mixed_batch(serialized):
+    parsed = tf.io.parse_example(serialized, MIXED_SPEC)
+    return {"x": parsed["x"], "name": parsed["name"], "weights": parsed["weights"]}, parsed["y"]
+
+
+@pytest.mark.parametrize(
+    ("compression", "options"),
+    [
+        ("", {}),
+        ("GZIP", {"cache": False}),
+        ("", {"drop_remainder": True}),
+        ("GZIP", {"shuffle_buffer": 10, "seed": 3}),
+        ("", {"shuffle_buffer": 64, "seed": 0, "cache": False, "drop_remainder": True}),
+    ],
+)
+def test_batch_parsing_yields_the_tensors_of_the_per_record_parse(tmp_path: Path, compression: str, options) -> None:
+    write_shards(_mixed_examples(27), tmp_path / "train", num_shards=4, compression=compression)
+    batched = read_dataset(tmp_path / "train", _mixed_batch, 4, **options)
+    reference = per_record_dataset(tmp_path / "train", _mixed_one, 4, **options)
+    batches = assert_identical_datasets(batched, reference, epochs=2)
+    assert batches == (6 if options.get("drop_remainder") else 7)
+    last_labels = [labels for _, labels in batched][-1]
+    assert len(last_labels) == (4 if options.get("drop_remainder") else 3)
+
+
+def test_shuffled_batches_change_order_between_epochs_but_repeat_under_the_seed(tmp_path: Path) -> None:
+    write_shards(_mixed_examples(27), tmp_path / "train", num_shards=4)
+
+    def epochs(seed: int) -> list[list[int]]:
+        dataset = read_dataset(tmp_path / "train", _mixed_batch, 4, shuffle_buffer=27, seed=seed)
+        return [[int(x[0]) for features, _ in dataset for x in features["x"].numpy()] for _ in range(2)]
+
+    first, second = epochs(5)
+    assert first != second and sorted(first) == sorted(second) == list(range(27))
+    assert epochs(5) == [first, second]
 
 
 @pytest.mark.parametrize("compression", ["", "GZIP"])

@@ -15,6 +15,7 @@ from assets.lyrics.windows import (
     parse_record_position,
     window_examples,
     window_parser,
+    window_spec,
 )
 
 
@@ -101,6 +102,61 @@ def test_tfrecords_read_back_window_major_so_batches_continue_each_other(tmp_pat
     assert second_inputs["characters"].numpy()[:, 0].tolist() == first_targets.numpy()[:, -1].tolist()
     assert first_inputs["characters"].numpy().tolist() == layout.tokens[:, :3].tolist()
     assert first_inputs["artists"].numpy().tolist() == layout.artists[:, :3].tolist()
+
+
+def _parse_one_window(window: int, with_artist: bool):
+    """The per-record parse the windows were read with before they were parsed a batch at a time."""
+    import tensorflow as tf
+
+    def parse(serialized):
+        record = tf.io.parse_single_example(serialized, window_spec(window))
+        characters = tf.cast(record["tokens"][:-1], tf.int32)
+        targets = tf.cast(record["tokens"][1:], tf.int32)
+        if with_artist:
+            return {"characters": characters, "artists": tf.cast(record["artists"][:-1], tf.int32)}, targets
+        return characters, targets
+
+    return parse
+
+
+def _long_layout(streams: int, window: int):
+    vocabulary = build_vocabulary(["hello world, why well"], ["A", "B", "C"])
+    texts = [f"hello world {index}, why well" * (1 + index % 3) for index in range(12)]
+    return build_streams(texts, ["A", "B", "C"] * 4, vocabulary, streams, window, seed=1)
+
+
+@pytest.mark.parametrize(("shards", "with_artist"), [(1, True), (3, False), (8, True)])
+def test_training_batches_are_the_tensors_of_the_per_record_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shards: int, with_artist: bool
+) -> None:
+    """The stateful LSTM's batches (drop_remainder, window-major): the same tensors in the same order."""
+    pytest.importorskip("tensorflow")
+    from assets.lyrics import model
+    from tests.tfrecord_reference import assert_identical_datasets, per_record_reader
+
+    layout = _long_layout(streams=3, window=5)
+    write_shards(window_examples(layout), tmp_path / "train", shards)
+    batched = model._window_batches(tmp_path / "train", window_parser(5, with_artist), layout.streams)
+    monkeypatch.setattr(model, "read_dataset", per_record_reader(_parse_one_window(5, with_artist)))
+    reference = model._window_batches(tmp_path / "train", window_parser(5, with_artist), layout.streams)
+    assert batched.element_spec == reference.element_spec
+    assert batched.element_spec[1].shape == (layout.streams, 5)  # a static batch size, as a stateful LSTM needs
+    assert assert_identical_datasets(batched, reference, epochs=2) == layout.windows
+
+
+@pytest.mark.parametrize("drop_remainder", [False, True])
+def test_a_partial_last_batch_is_the_per_record_one(tmp_path: Path, drop_remainder: bool) -> None:
+    pytest.importorskip("tensorflow")
+    from tests.tfrecord_reference import assert_identical_datasets, per_record_dataset
+
+    layout = _long_layout(streams=3, window=5)
+    write_shards(window_examples(layout), tmp_path / "train", 2)
+    options = {"drop_remainder": drop_remainder}
+    batched = read_dataset(tmp_path / "train", window_parser(5, with_artist=True), 4, **options)
+    reference = per_record_dataset(tmp_path / "train", _parse_one_window(5, with_artist=True), 4, **options)
+    records = layout.streams * layout.windows
+    assert records % 4
+    assert assert_identical_datasets(batched, reference) == (records // 4 if drop_remainder else -(-records // 4))
 
 
 @pytest.mark.parametrize(
