@@ -1,6 +1,7 @@
 """Encore benchmarks: one command, a printed table, numbers in ``bench/results/latest.json``.
 
     .venv/bin/python bench/run.py [--skip-materialize] [--skip-formats] [--skip-training] [--skip-celery]
+                                  [--output FILE]
 
 Measures the import time of the code location, the sample-data generation of every source, the full
 materialization of the sample graph (wall time and peak memory of the child process), TFRecord
@@ -81,6 +82,7 @@ def main() -> None:
     parser.add_argument("--skip-celery", action="store_true", help="skip local against Celery executor")
     parser.add_argument("--examples", type=int, default=20000, help="examples for the format benchmark")
     parser.add_argument("--training-examples", type=int, default=8000, help="examples for the training benchmark")
+    parser.add_argument("--output", type=Path, default=REPOSITORY / "bench" / "results" / "latest.json", help="results")
     arguments = parser.parse_args()
     rows: list[Row] = [("load average (1 min) at start", os.getloadavg()[0], "runnable"), measure_import()]
     with tempfile.TemporaryDirectory() as scratch:
@@ -108,9 +110,8 @@ def main() -> None:
         "machine": f"{platform.machine()} {platform.processor() or ''} cores={os.cpu_count()}",
         "rows": [{"benchmark": name, "value": round(value, 4), "unit": unit} for name, value, unit in rows],
     }
-    output = REPOSITORY / "bench" / "results" / "latest.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(results, indent=2) + "\n")
+    arguments.output.parent.mkdir(parents=True, exist_ok=True)
+    arguments.output.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":
