@@ -23,8 +23,6 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from assets.audio.median import hpss
-
 SAMPLE_RATE = 22_050
 N_MFCC = 20
 SPECTRAL_COLUMNS = (
@@ -80,6 +78,8 @@ def _mfcc_summary(mfcc: np.ndarray) -> dict[str, float]:
 def extract_features(signal: np.ndarray, sr: int = SAMPLE_RATE) -> dict[str, float]:
     """The 57 published features (plus `length`) from one STFT and one mel spectrogram."""
     import librosa
+
+    from assets.audio.median import hpss  # numba: compiled for the feature workers, not at code load
 
     stft = librosa.stft(signal)
     magnitude = np.abs(stft)
