@@ -92,6 +92,20 @@ def base_environment(dagster_home: Path, encore_home: Path) -> dict[str, str]:
     return environment
 
 
+# The `encore` console script (`encore.instance:main`) as this interpreter runs it: the same code whether or
+# not the venv was installed from this checkout.
+ENCORE = [sys.executable, "-m", "encore"]
+
+
+def user_environment(encore_home: Path) -> dict[str, str]:
+    """This environment as a user's shell has it: ``ENCORE_HOME`` set, and no ``DAGSTER_HOME``, real-data root
+    or MLflow server, so the ``encore`` launcher picks the instance (``<encore_home>/dagster``)."""
+    unset = ("DAGSTER_HOME", "ENCORE_RAW_ROOT", "MLFLOW_TRACKING_URI")
+    environment = {key: value for key, value in os.environ.items() if key not in unset}
+    environment.update(ENCORE_HOME=str(encore_home), PYTHONUNBUFFERED="1")
+    return environment
+
+
 def require_program(program: str, package: str) -> str:
     """The path of ``program``; skip the test without it, or fail when CI said it must run.
 

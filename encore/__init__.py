@@ -1,0 +1,1 @@
+"""Encore's command-line launcher (``encore``); the code location itself is ``pipelines``."""
