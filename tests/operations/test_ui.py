@@ -1,27 +1,33 @@
 """The UI in a real browser: dagster-webserver on a free loopback port against a temporary
 DAGSTER_HOME, every group and asset checked over GraphQL, the asset graph opened in Debian's
-headless Chromium through Playwright, and a screenshot saved."""
+headless Chromium through Playwright, and a screenshot saved. Then what a user does: a CLI
+materialization and `dagster dev`, both through the `encore` launcher with only ENCORE_HOME set, and
+the browser shows the materialization, its metadata and its run."""
 
 import json
 import re
 import shutil
+import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from assets.common.sources import DOMAINS
 from pipelines import defs
 from tests.operations.processes import (
     BIN,
+    ENCORE,
     REPOSITORY,
     base_environment,
     free_port,
     log_tail,
     require_program,
     running,
+    user_environment,
     wait_until,
 )
 
@@ -59,6 +65,20 @@ def _graphql(base_url: str, query: str) -> dict:
     return payload["data"]
 
 
+def _wait_for_webserver(process, base_url: str, log: Path, what: str) -> None:
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"{what} exited with {process.returncode}:\n{log_tail(log)}")
+        if _get(f"{base_url}/server_info") is None:
+            return False
+        return bool(_graphql(base_url, ASSET_NODES_QUERY)["assetNodes"])
+
+    try:
+        wait_until(ready, timeout=120, what=f"{what} on {base_url} to serve the code location")
+    except TimeoutError as error:
+        raise AssertionError(f"{error}\n{log_tail(log)}") from error
+
+
 @pytest.fixture(scope="module")
 def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A dagster-webserver serving the code location; yields its base URL, always stops it."""
@@ -71,18 +91,7 @@ def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = scratch / "webserver.log"
     command = [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"]
     with running(command, log, base_environment(dagster_home, scratch / "encore")) as process:
-
-        def ready() -> bool:
-            if process.poll() is not None:
-                raise AssertionError(f"dagster-webserver exited with {process.returncode}:\n{log_tail(log)}")
-            if _get(f"{base_url}/server_info") is None:
-                return False
-            return bool(_graphql(base_url, ASSET_NODES_QUERY)["assetNodes"])
-
-        try:
-            wait_until(ready, timeout=120, what=f"dagster-webserver on {base_url} to serve the code location")
-        except TimeoutError as error:
-            raise AssertionError(f"{error}\n{log_tail(log)}") from error
+        _wait_for_webserver(process, base_url, log, "dagster-webserver")
         yield base_url
 
 
@@ -137,3 +146,87 @@ def test_the_asset_graph_opens_in_chromium(webserver: str, tmp_path: Path) -> No
     for screenshot in screenshots:
         assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", screenshot
         assert screenshot.stat().st_size > 10_000, screenshot
+
+
+# The README's materialize command, on one cheap asset (the full sample graph takes minutes).
+CLI_ASSET = "raw_phish_files"
+
+
+class CliMaterialization:
+    def __init__(self, encore_home: Path, run_id: str, metadata: dict) -> None:
+        self.encore_home = encore_home
+        self.run_id = run_id
+        self.metadata = metadata
+
+
+@pytest.fixture(scope="module")
+def cli_materialization(tmp_path_factory: pytest.TempPathFactory) -> CliMaterialization:
+    """``encore dagster asset materialize`` as a user runs it: ENCORE_HOME set, DAGSTER_HOME not."""
+    encore_home = tmp_path_factory.mktemp("user") / "encore"
+    command = [*ENCORE, "dagster", "asset", "materialize", "--select", CLI_ASSET, "-m", "pipelines"]
+    result = subprocess.run(
+        command, cwd=REPOSITORY, env=user_environment(encore_home), capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert f"encore: Dagster instance {encore_home / 'dagster'}" in result.stderr
+    with dg.DagsterInstance.from_config(str(encore_home / "dagster")) as instance:
+        [run] = instance.get_runs()
+        event = instance.get_latest_materialization_event(dg.AssetKey(CLI_ASSET))
+        assert event is not None and event.run_id == run.run_id
+        metadata = {name: value.value for name, value in event.asset_materialization.metadata.items()}
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+    return CliMaterialization(encore_home, run.run_id, metadata)
+
+
+def test_the_cli_materialization_is_recorded_in_the_encore_home_instance(
+    cli_materialization: CliMaterialization,
+) -> None:
+    folder = cli_materialization.encore_home / "dagster"
+    assert (folder / "dagster.yaml").read_bytes() == (REPOSITORY / "dagster.yaml").read_bytes()
+    metadata = cli_materialization.metadata
+    assert metadata["files"] == 8 and metadata["sample_data"] is True
+    assert metadata["folder"] == str(cli_materialization.encore_home / "raw" / "phish")
+
+
+def test_dagster_dev_shows_the_cli_materialization_its_metadata_and_its_run(
+    cli_materialization: CliMaterialization, tmp_path: Path
+) -> None:
+    chromium = require_program("chromium", "chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    home = cli_materialization.encore_home
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "dagster-dev.log"
+    command = [*ENCORE, "dagster", "dev", "-h", "127.0.0.1", "-p", str(port)]
+    with running(command, log, user_environment(home)) as process:
+        _wait_for_webserver(process, base_url, log, "dagster dev")
+        instance_info = _graphql(base_url, "{ instance { info } }")["instance"]["info"]
+        assert f"base_dir: {home / 'dagster'}\n" in instance_info
+        with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+            # dagster dev's daemon runs against the same instance
+            wait_until(lambda: bool(instance.get_daemon_heartbeats()), timeout=120, what="the daemon's heartbeats")
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = browser.new_page(viewport={"width": 1600, "height": 1200})
+                page.goto(f"{base_url}/assets/{CLI_ASSET}", timeout=60_000)
+                _dismiss_welcome_dialog(page)
+                page.get_by_text("Latest materialization").first.wait_for(state="visible", timeout=60_000)
+                metadata = cli_materialization.metadata
+                for value in (metadata["content_hash"], metadata["folder"], metadata["path"]):
+                    page.get_by_text(str(value), exact=True).first.wait_for(state="visible", timeout=60_000)
+                expect(page.get_by_text("Never materialized")).to_have_count(0)
+                page.screenshot(path=str(tmp_path / "asset-materialized.png"))
+
+                page.goto(f"{base_url}/runs", timeout=60_000)
+                run_link = page.locator(f'a[href*="/runs/{cli_materialization.run_id}"]')
+                run_link.first.wait_for(state="visible", timeout=60_000)
+                # The runs list is a virtualized table of divs: the innermost one around the link is its row.
+                row = page.locator("div").filter(has=run_link).filter(has_text="Success").last
+                expect(row).to_contain_text(cli_materialization.run_id[:8])
+                expect(row).to_contain_text(CLI_ASSET)
+                page.screenshot(path=str(tmp_path / "runs.png"))
+            finally:
+                browser.close()
