@@ -92,9 +92,9 @@ def base_environment(dagster_home: Path, encore_home: Path) -> dict[str, str]:
     return environment
 
 
-# The `encore` console script (`encore.instance:main`) as this interpreter runs it: the same code whether or
+# The `encore` console script (`resources.instance:main`) as this interpreter runs it: the same code whether or
 # not the venv was installed from this checkout.
-ENCORE = [sys.executable, "-m", "encore"]
+ENCORE = [sys.executable, "-m", "resources.instance"]
 
 
 def user_environment(encore_home: Path) -> dict[str, str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from encore import instance as launcher
+from resources import instance as launcher
 from tests.operations.processes import BIN, ENCORE, REPOSITORY, log_tail, running, user_environment, wait_until
 
 SHIPPED = (REPOSITORY / "dagster.yaml").read_bytes()
@@ -59,7 +59,7 @@ def test_the_folder_always_holds_the_repository_config(tmp_path: Path) -> None:
 
 def test_the_console_script_is_the_launcher_and_needs_a_command() -> None:
     scripts = tomllib.loads((REPOSITORY / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["encore"] == "encore.instance:main"
+    assert scripts["encore"] == "resources.instance:main"
     with pytest.raises(SystemExit) as exit_info:
         launcher.main([])
     assert exit_info.value.code == 2
@@ -109,11 +109,11 @@ def test_dagster_daemon_runs_against_the_instance(tmp_path: Path) -> None:
             def heartbeats() -> bool:
                 if process.poll() is not None:
                     raise AssertionError(f"dagster-daemon exited with {process.returncode}:\n{log_tail(log)}")
-                return bool(instance.get_daemon_heartbeats())
+                # Each daemon writes its first heartbeat when it starts: wait for all three, not the first.
+                return {"SCHEDULER", "SENSOR", "QUEUED_RUN_COORDINATOR"} <= set(instance.get_daemon_heartbeats())
 
             try:
                 wait_until(heartbeats, timeout=180, what="dagster-daemon heartbeats in the instance")
             except TimeoutError as error:
                 raise AssertionError(f"{error}\n{log_tail(log)}") from error
-            assert {"SCHEDULER", "SENSOR", "QUEUED_RUN_COORDINATOR"} <= set(instance.get_daemon_heartbeats())
             assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 2

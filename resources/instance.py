@@ -86,3 +86,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"encore: Dagster instance {environment['DAGSTER_HOME']}", file=sys.stderr)
     program = _program(arguments[0])
     os.execve(program, [arguments[0], *arguments[1:]], environment)
+
+
+if __name__ == "__main__":  # python -m resources.instance COMMAND [ARGS...], the same as `encore`
+    main()

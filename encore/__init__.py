@@ -1,1 +1,0 @@
-"""Encore's command-line launcher (``encore``); the code location itself is ``pipelines``."""
