@@ -8,6 +8,7 @@ to `dbt_like_sql/models` adds an asset with no Python change.
 """
 
 import json
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -66,9 +67,29 @@ def trends_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource, duckdb: DuckDBResource
 ):
     """Every dbt model of `dbt_like_sql/` (staging views in DuckDB, marts as parquet in the lake) and its tests."""
-    dbt_vars = json.dumps({"lake_dir": str(lake.root), "duckdb_path": str(duckdb.path)})
+    variables = dbt_vars(lake.root, duckdb.path)
     duckdb.path.parent.mkdir(parents=True, exist_ok=True)
-    yield from dbt.cli(["build", "--vars", dbt_vars], context=context).stream()
+    yield from dbt.cli(["build", "--vars", variables], context=context).stream()
+
+
+# The lake path reaches SQL string literals (`external_location`, the marts' `location`): dbt and DuckDB
+# quote none of it, so a character that can end a literal or a statement is refused, not escaped.
+SQL_UNSAFE_CHARACTERS = {"'": "a single quote", '"': "a double quote", "\\": "a backslash", ";": "a semicolon"}
+
+
+def dbt_vars(lake_dir: Path, duckdb_path: Path) -> str:
+    """The `--vars` of a dbt run; raises ValueError naming the path and the character when a path could
+    break out of the SQL string literal it is placed in."""
+    for name, path in (("lake", lake_dir), ("DuckDB file", duckdb_path)):
+        text = str(path)
+        unsafe = [label for character, label in SQL_UNSAFE_CHARACTERS.items() if character in text]
+        if unsafe or any(ord(character) < 32 for character in text):
+            found = ", ".join(unsafe) or "a control character"
+            raise ValueError(
+                f"the {name} path {text!r} holds {found}; dbt places it inside SQL string literals unquoted, so "
+                "it is refused: set ENCORE_HOME (or the resource's path) to a folder without such characters"
+            )
+    return json.dumps({"lake_dir": str(lake_dir), "duckdb_path": str(duckdb_path)})
 
 
 def dbt_resource() -> DbtCliResource:
