@@ -82,7 +82,14 @@ LOCAL_EXECUTOR = dg.multiprocess_executor.configured(
         "max_concurrent": dg.Field(int, is_required=False, description="Steps at once (default: the CPU count)."),
     },
 )
-CELERY_SETTINGS: dict[str, Any] = {"task_acks_late": True, "broker_transport_options": {"visibility_timeout": 86400}}
+# Acknowledged when the step ends, and given back to the broker when the worker process running it dies (by
+# default Celery acknowledges such a message, and the step is lost); a Redis visibility timeout of a day, so
+# a long training is not handed to a second worker while it runs.
+CELERY_SETTINGS: dict[str, Any] = {
+    "task_acks_late": True,
+    "task_reject_on_worker_lost": True,
+    "broker_transport_options": {"visibility_timeout": 86400},
+}
 
 
 def executor_for_environment(name: str | None = None) -> dg.ExecutorDefinition:

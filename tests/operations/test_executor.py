@@ -63,8 +63,9 @@ def test_every_job_of_the_code_location_uses_the_chosen_executor() -> None:
     assert output.strip() == "['celery']"
 
 
-def test_celery_settings_acknowledge_late_and_outlast_a_training() -> None:
+def test_celery_settings_acknowledge_late_redeliver_a_lost_step_and_outlast_a_training() -> None:
     assert CELERY_SETTINGS["task_acks_late"] is True
+    assert CELERY_SETTINGS["task_reject_on_worker_lost"] is True
     assert CELERY_SETTINGS["broker_transport_options"]["visibility_timeout"] >= 12 * 3600
 
 
