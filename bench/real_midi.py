@@ -57,15 +57,16 @@ def run_pianoroll(real_root: Path, work: Path, minutes: float, seed: int) -> dic
         max_train_seconds=60.0 * minutes,
     )
     keras.utils.set_random_seed(seed)
-    model, outcome, seconds = train_roll_model(
+    fitted = train_roll_model(
         settings, plan, seed=seed, checkpoint_dir=work / "checkpoints", fingerprint="bench", tensorboard_dir=None
     )
-    model_path = work / save_roll_model(model, work)
+    outcome = fitted.outcome
+    model_path = work / save_roll_model(fitted.model, work)
     summary = {
         "model_path": str(model_path),
         "epochs_run": outcome.epochs_run,
         "best_epoch": outcome.best_epoch,
-        "train_seconds": seconds,
+        "train_seconds": fitted.train_seconds,
         "early_stopping_on": "train hold-out (10% of tunes)" if not has_test else "valid",
         "hyperparameters": json.dumps({**settings.model_dump(), "max_train_minutes": minutes}),
     }

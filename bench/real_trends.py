@@ -59,8 +59,8 @@ def main() -> None:
             {
                 "seed": seed,
                 **result["metrics"],
-                "best_epoch": trained.best_epoch,
-                "epochs_run": trained.epochs_run,
+                "best_epoch": trained.early_stopping.outcome.best_epoch,
+                "epochs_run": trained.early_stopping.outcome.epochs_run,
                 "seconds": round(time.perf_counter() - started, 1),
             }
         )

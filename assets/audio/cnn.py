@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from pydantic import Field
 
 from assets.audio.spectrograms import parse_function, read_labels
 from assets.common.tfrecords import read_dataset
+from assets.common.training import FittedModel, timed_fit
 
 MIN_TRAIN_CLIPS_PER_GENRE = 5
 
@@ -82,21 +82,17 @@ def split_dataset(shards: Path, split: str, batch_size: int, seed: int, shuffle:
 
 def train_cnn(
     shards: Path, settings: CnnSettings, seed: int, checkpoint_dir: Path, fingerprint: str, tensorboard_dir: Path | None
-) -> tuple[Any, dict[str, Any]]:
+) -> FittedModel:
     """Fit the CNN on the train shards with early stopping on valid loss; resumes from checkpoints."""
     import keras
-
-    from assets.common.training import fit_resumable
 
     labels = read_labels(shards)
     train = split_dataset(shards, "train", settings.batch_size, seed, shuffle=True)
     valid = split_dataset(shards, "valid", settings.batch_size, seed)
     normalizer = keras.layers.Normalization(axis=None, name="normalize")
     normalizer.adapt(train.map(lambda image, label: image))
-    model = build_model(labels["frames"], labels["n_mels"], len(labels["genres"]), settings, normalizer)
-    started = time.perf_counter()
-    model, outcome = fit_resumable(
-        model,
+    return timed_fit(
+        build_model(labels["frames"], labels["n_mels"], len(labels["genres"]), settings, normalizer),
         train,
         valid,
         epochs=settings.max_epochs,
@@ -105,15 +101,6 @@ def train_cnn(
         patience=settings.patience,
         tensorboard_dir=tensorboard_dir,
     )
-    summary = {
-        "epochs_run": outcome.epochs_run,
-        "best_epoch": outcome.best_epoch,
-        "best_val_loss": outcome.best_monitor_value,
-        "stopped_early": outcome.stopped_early,
-        "resumed_from_epoch": outcome.resumed_from_epoch,
-        "train_seconds": round(time.perf_counter() - started, 2),
-    }
-    return model, summary
 
 
 def predict_split(model: Any, shards: Path, split: str, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:

@@ -196,7 +196,7 @@ def genre_cnn_model(
         directory = model_dir(lake, "genre_cnn", str(collection))
         fingerprint = content_hash(config.model_dump(), *shard_manifests(shards), training.seed)
         with training.strategy().scope(), recorded_histories() as histories:
-            model, summary = train_cnn(
+            fitted = train_cnn(
                 shards,
                 config,
                 training.seed,
@@ -204,8 +204,9 @@ def genre_cnn_model(
                 fingerprint,
                 tensorboard_dir(context, training, str(collection)),
             )
-        save_keras_model(model, directory / "model.keras")
-        truth, predicted = predict_split(model, shards, "valid")
+        summary = fitted.summary_fields(seconds_digits=2)
+        save_keras_model(fitted.model, directory / "model.keras")
+        truth, predicted = predict_split(fitted.model, shards, "valid")
         valid_accuracy = float((truth == predicted).mean()) if len(truth) else 0.0
         context.log.info(f"{collection}: CNN valid accuracy {valid_accuracy:.3f}, {summary}")
         rows.append(

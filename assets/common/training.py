@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,7 +53,10 @@ def history_name(checkpoint_dir: Path) -> str:
 
 @dataclass
 class TrainingOutcome:
-    """What ``fit_resumable`` did: epochs run in total, the best epoch, per-epoch history, resume point."""
+    """What ``fit_resumable`` did: epochs run in total, the best epoch, per-epoch history, resume point.
+
+    Without a monitor (a fixed number of epochs) the best epoch is the last and ``best_monitor_value`` is NaN.
+    """
 
     epochs_run: int
     best_epoch: int
@@ -174,7 +178,7 @@ def fit_resumable(
     outcome = TrainingOutcome(
         epochs_run=int(state["epoch"]),
         best_epoch=int(state["best_epoch"]),
-        best_monitor_value=float(state["best"]),
+        best_monitor_value=float("nan") if monitor is None else float(state["best"]),
         history=state["history"],
         resumed_from_epoch=resumed_from,
         stopped_early=checkpoint.stopped_early or already_stopped,
@@ -183,3 +187,32 @@ def fit_resumable(
     if recorder is not None:
         recorder[history_name(checkpoint_dir)] = outcome.history
     return model, outcome
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """A finished fit: the model :func:`fit_resumable` returned, what it did, and the seconds it took in this
+    process (a resumed fit counts only the epochs it ran now)."""
+
+    model: Any
+    outcome: TrainingOutcome
+    train_seconds: float
+
+    def summary_fields(self, seconds_digits: int | None = None) -> dict[str, Any]:
+        """The training fields a model asset reports; ``train_seconds`` rounded to ``seconds_digits`` if given."""
+        seconds = self.train_seconds if seconds_digits is None else round(self.train_seconds, seconds_digits)
+        return {
+            "epochs_run": self.outcome.epochs_run,
+            "best_epoch": self.outcome.best_epoch,
+            "best_val_loss": self.outcome.best_monitor_value,
+            "stopped_early": self.outcome.stopped_early,
+            "resumed_from_epoch": self.outcome.resumed_from_epoch,
+            "train_seconds": seconds,
+        }
+
+
+def timed_fit(model: Any, train_data: Any, validation_data: Any | None, **fit_options: Any) -> FittedModel:
+    """:func:`fit_resumable` (``fit_options`` are its keyword arguments), with the seconds it took."""
+    started = time.perf_counter()
+    model, outcome = fit_resumable(model, train_data, validation_data, **fit_options)
+    return FittedModel(model, outcome, time.perf_counter() - started)

@@ -8,8 +8,6 @@ with the same weights (``stateless_copy``), which scores each song from a zero s
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ import dagster as dg
 from pydantic import Field
 
 from assets.common.tfrecords import read_dataset, read_manifest
-from assets.common.training import TrainingOutcome, fit_resumable
+from assets.common.training import FittedModel, timed_fit
 from assets.lyrics.vocabulary import Vocabulary
 from assets.lyrics.windows import window_parser
 
@@ -133,13 +131,6 @@ def _window_batches(directory: Path, parse: Any, streams: int) -> Any:
     return dataset.apply(tf.data.experimental.assert_cardinality(batches))
 
 
-@dataclass
-class TrainedModel:
-    model: Any
-    outcome: TrainingOutcome
-    train_seconds: float
-
-
 def train_char_lm(
     shard_dirs: dict[str, Path],
     vocabulary: Vocabulary,
@@ -152,16 +143,15 @@ def train_char_lm(
     seed: int,
     fingerprint: str,
     tensorboard_dir: Path | None = None,
-) -> TrainedModel:
+) -> FittedModel:
     """Fit on the train windows for at most ``settings.max_epochs``, stopping early on the valid windows after
     ``settings.patience`` epochs without a better loss (the caller saves the model with
     :func:`save_char_lm`); a checkpoint in ``checkpoint_dir`` is resumed when ``fingerprint`` matches."""
-    started = time.perf_counter()
     artist_count = vocabulary.artist_count if conditioned else 0
     model = build_model(vocabulary.size, settings, artist_count, batch_size=streams, window=window, stateful=True)
     parse = window_parser(window, with_artist=conditioned)
     train, valid = (_window_batches(shard_dirs[split], parse, streams) for split in ("train", "valid"))
-    model, outcome = fit_resumable(
+    return timed_fit(
         model,
         train,
         valid,
@@ -172,7 +162,6 @@ def train_char_lm(
         tensorboard_dir=tensorboard_dir,
         extra_callbacks=[_state_reset_callback()],
     )
-    return TrainedModel(model, outcome, time.perf_counter() - started)
 
 
 def save_char_lm(model: Any, vocabulary: Vocabulary, output_dir: Path) -> Path:

@@ -142,7 +142,7 @@ def pianoroll_model(
     monitor = "train hold-out (10% of tunes)" if monitor_is_holdout else "valid"
 
     def train(run: TrainingRun) -> Trained:
-        model, outcome, seconds = train_roll_model(
+        fitted = train_roll_model(
             config,
             plan,
             seed=run.seed,
@@ -150,6 +150,7 @@ def pianoroll_model(
             fingerprint=run.fingerprint,
             tensorboard_dir=run.tensorboard_dir,
         )
+        outcome, seconds = fitted.outcome, fitted.train_seconds
         context.log.info(f"trained {outcome.epochs_run} epochs in {seconds:.0f} s, early stopping on {monitor}")
         summary = {
             "epochs_run": outcome.epochs_run,
@@ -160,7 +161,7 @@ def pianoroll_model(
             "hyperparameters": json.dumps(config.model_dump()),
         }
         return Trained(
-            functools.partial(save_roll_model, model), {"best_monitor_loss": outcome.best_monitor_value}, summary
+            functools.partial(save_roll_model, fitted.model), {"best_monitor_loss": outcome.best_monitor_value}, summary
         )
 
     _, summary, metadata = train_version(

@@ -11,6 +11,7 @@ import dagster as dg
 import numpy as np
 from pydantic import Field
 
+from assets.common.training import FittedModel, timed_fit
 from assets.midi.roll_records import PAD_VALUE
 from assets.midi.rolls import NUM_KEYS
 
@@ -148,9 +149,8 @@ def train_roll_model(
     checkpoint_dir: Path,
     fingerprint: str,
     tensorboard_dir: Path | None,
-) -> tuple[Any, Any, float]:
-    """Fit on random-phase windows, early-stop on the monitor windows; returns model, outcome, seconds."""
-    from assets.common.training import fit_resumable
+) -> FittedModel:
+    """Fit on random-phase windows, early-stop on the monitor windows."""
     from assets.midi.roll_records import window_dataset
 
     holdout = plan.holdout_buckets if plan.monitor_is_train_holdout else 0
@@ -169,8 +169,7 @@ def train_roll_model(
     extra = []
     if plan.max_train_seconds > 0:
         extra.append(time_budget_callback(plan.max_train_seconds))
-    started = time.perf_counter()
-    model, outcome = fit_resumable(
+    return timed_fit(
         build_model(settings),
         train_windows,
         monitor_windows,
@@ -182,4 +181,3 @@ def train_roll_model(
         extra_callbacks=extra,
         custom_objects=custom_objects(),
     )
-    return model, outcome, time.perf_counter() - started

@@ -9,7 +9,6 @@ collapse to a constant velocity here.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import pandas as pd
 from pydantic import Field
 
 from assets.common.reports import Report
+from assets.common.training import timed_fit
 from assets.midi.velocity_notes import FEATURE_NAMES, note_features
 
 MODEL_FILE = "model.keras"
@@ -125,8 +125,6 @@ def train_velocity_model(
 ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """Train with early stopping on the valid notes; returns the model, the standardisation statistics
     and a summary dict (save both with :func:`save_velocity_model`)."""
-    from assets.common.training import fit_resumable
-
     parts = _performances(notes, settings)
     train_features = np.concatenate([part["features"][part["split"] == "train"] for part in parts])
     train_velocity = np.concatenate([part["velocity"][part["split"] == "train"] for part in parts])
@@ -138,8 +136,7 @@ def train_velocity_model(
     }
     train = _segment_windows(parts, "train", stats, settings, settings.train_stride)
     valid = _segment_windows(parts, "valid", stats, settings, settings.window_notes // 2)
-    started = time.perf_counter()
-    model, outcome = fit_resumable(
+    fitted = timed_fit(
         build_model(len(FEATURE_NAMES), settings),
         _dataset(train, settings.batch_size, seed, shuffle=True),
         _dataset(valid, settings.batch_size, seed, shuffle=False),
@@ -149,17 +146,17 @@ def train_velocity_model(
         patience=settings.patience,
         tensorboard_dir=tensorboard_dir,
     )
-    seconds = time.perf_counter() - started
+    outcome = fitted.outcome
     summary = {
         "epochs_run": outcome.epochs_run,
         "resumed_from_epoch": outcome.resumed_from_epoch,
         "best_epoch": outcome.best_epoch,
         "best_valid_loss": outcome.best_monitor_value,
-        "train_seconds": seconds,
+        "train_seconds": fitted.train_seconds,
         "train_windows": len(train[0]),
         "hyperparameters": json.dumps(settings.model_dump()),
     }
-    return model, {key: np.asarray(value).tolist() for key, value in stats.items()}, summary
+    return fitted.model, {key: np.asarray(value).tolist() for key, value in stats.items()}, summary
 
 
 def save_velocity_model(model: Any, stats: dict[str, Any], folder: Path) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from assets.common.training import FittedModel
 from assets.setlists.embeddings import (
     Word2VecSettings,
     embedding_matrix,
@@ -26,7 +27,6 @@ from assets.setlists.embeddings import (
 from assets.setlists.metrics import penalize_recent, score, tune_recent_penalty
 from assets.setlists.model import (
     NextSongSettings,
-    TrainedModel,
     build_model,
     predict_probabilities,
     refit_model,
@@ -66,8 +66,8 @@ class FittedNextSong:
     """A model fitted the report's way, and what was chosen on the validation split along the way."""
 
     model: Any
-    selection: TrainedModel  # the early-stopped run on train; its best epoch sets the refit's length
-    refit: TrainedModel | None  # the fresh fit on train+valid, when the settings ask for one
+    selection: FittedModel  # the early-stopped run on train; its best epoch sets the refit's length
+    refit: FittedModel | None  # the fresh fit on train+valid, when the settings ask for one
     penalty: float
     penalty_table: pd.DataFrame
 
@@ -108,7 +108,7 @@ def fit_next_song(
     penalty, table = tune_penalty(selection.model, settings, valid, rotation, sequences)
     if not settings.refit_on_train_and_valid:
         return FittedNextSong(selection.model, selection, None, penalty, table)
-    epochs = max(selection.best_epoch, 1)
+    epochs = max(selection.outcome.best_epoch, 1)
     refit = refit_model(
         build(), data["train_and_valid"], settings, epochs, checkpoint_dir=checkpoint_dir / "refit",
         fingerprint=f"{fingerprint}-refit-{epochs}",
@@ -167,7 +167,7 @@ def train_and_score(
     )  # fmt: skip
     result = score_test(fitted.model, settings, windows["test"], rotation, sequences, fitted.penalty,
                         fitted.penalty_table)  # fmt: skip
-    return result, fitted.selection.epochs_run
+    return result, fitted.selection.outcome.epochs_run
 
 
 def random_split_score(

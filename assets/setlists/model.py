@@ -6,8 +6,6 @@ by a learned weight per feature (shared by all songs) and added to the LSTM's lo
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +13,7 @@ import dagster as dg
 import numpy as np
 from pydantic import Field
 
+from assets.common.training import FittedModel, timed_fit
 from assets.setlists.rotation import FEATURE_NAMES
 from assets.setlists.sequences import MARK_VOCABULARY
 
@@ -146,16 +145,6 @@ def model_inputs(dataset: Any, settings: NextSongSettings) -> Any:
     return dataset.map(select)
 
 
-@dataclass
-class TrainedModel:
-    model: Any
-    epochs_run: int
-    best_epoch: int
-    best_val_loss: float
-    train_seconds: float
-    history: dict[str, list[float]]
-
-
 def train_model(
     model: Any,
     train_data: Any,
@@ -165,12 +154,9 @@ def train_model(
     checkpoint_dir: Path,
     fingerprint: str,
     tensorboard_dir: Path | None,
-) -> TrainedModel:
+) -> FittedModel:
     """Fit with per-epoch checkpoints and early stopping on validation loss; best weights are kept."""
-    from assets.common.training import fit_resumable
-
-    started = time.perf_counter()
-    model, outcome = fit_resumable(
+    return timed_fit(
         model,
         model_inputs(train_data, settings),
         model_inputs(valid_data, settings),
@@ -179,14 +165,6 @@ def train_model(
         fingerprint=fingerprint,
         patience=settings.patience,
         tensorboard_dir=tensorboard_dir,
-    )
-    return TrainedModel(
-        model,
-        outcome.epochs_run,
-        outcome.best_epoch,
-        outcome.best_monitor_value,
-        time.perf_counter() - started,
-        outcome.history,
     )
 
 
@@ -199,14 +177,11 @@ def refit_model(
     checkpoint_dir: Path,
     fingerprint: str,
     tensorboard_dir: Path | None,
-) -> TrainedModel:
+) -> FittedModel:
     """Fit a fresh model on train+valid for exactly `epochs` epochs (checkpointed, resumable); last weights kept."""
-    from assets.common.training import fit_resumable
-
     if epochs < 1:
         raise ValueError(f"a refit needs at least one epoch, got {epochs}")
-    started = time.perf_counter()
-    model, outcome = fit_resumable(
+    return timed_fit(
         model,
         model_inputs(train_and_valid_data, settings),
         None,
@@ -216,8 +191,6 @@ def refit_model(
         monitor=None,
         tensorboard_dir=tensorboard_dir,
     )
-    return TrainedModel(model, outcome.epochs_run, outcome.epochs_run, float("nan"), time.perf_counter() - started,
-                        outcome.history)  # fmt: skip
 
 
 def predict_probabilities(model: Any, dataset: Any, settings: NextSongSettings) -> np.ndarray:

@@ -75,12 +75,12 @@ def train_next_song(
     summary = {
         "stored_seq_len": stored_seq_len,
         "hyperparameters": json.dumps(settings.model_dump()),
-        "epochs_run": selection.epochs_run,
-        "best_epoch": selection.best_epoch,
-        "best_val_loss": selection.best_val_loss,
-        "refit_epochs": refit.epochs_run if refit is not None else 0,
+        "epochs_run": selection.outcome.epochs_run,
+        "best_epoch": selection.outcome.best_epoch,
+        "best_val_loss": selection.outcome.best_monitor_value,
+        "refit_epochs": refit.outcome.epochs_run if refit is not None else 0,
         "train_seconds": round(selection.train_seconds + (refit.train_seconds if refit is not None else 0.0), 1),
-        "history": json.dumps(selection.history),
+        "history": json.dumps(selection.outcome.history),
         "recent_song_penalty": fitted.penalty,
         "recent_penalty_on_valid": json.dumps(fitted.penalty_table.to_dict("records")),
         "seed": run.seed,
@@ -88,7 +88,7 @@ def train_next_song(
     }
     return Trained(
         save,
-        {"best_val_loss": selection.best_val_loss},
+        {"best_val_loss": selection.outcome.best_monitor_value},
         summary,
         config={**settings.model_dump(), "stored_seq_len": stored_seq_len, "recent_song_penalty": fitted.penalty},
     )

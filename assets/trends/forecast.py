@@ -11,7 +11,6 @@ The 60-day production model is a fresh model fitted on every window of all days 
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 from pydantic import Field
 
 from assets.common.atomic import write_json_atomic
+from assets.common.training import FittedModel, timed_fit
 from assets.trends.features import (
     Windows,
     make_windows,
@@ -50,14 +50,25 @@ class ForecasterSettings(dg.Config):
     backtest_days: int = Field(30, description="Last days held out for the backtest in forecast_report.")
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainedForecaster:
-    model: Any
-    epochs_run: int
-    best_epoch: int
-    best_validation_loss: float
-    train_seconds: float
+    """One copy of the forecaster and its fits: `early_stopping` chose the epoch count (the production copy has
+    none: it takes the backtest's count), `refit` is a fresh model fitted on every window for that count (none
+    when the settings keep the early-stopped model), and `training_windows` counts the saved model's windows."""
+
+    early_stopping: FittedModel | None
+    refit: FittedModel | None
     training_windows: int
+
+    @property
+    def model(self) -> Any:
+        """The model to save: the refit's when there is one."""
+        return (self.refit or self.early_stopping).model
+
+    @property
+    def train_seconds(self) -> float:
+        """The seconds of its fits together."""
+        return sum(fitted.train_seconds for fitted in (self.early_stopping, self.refit) if fitted is not None)
 
 
 def _dataset(windows: Windows, batch_size: int, seed: int, shuffle: bool) -> Any:
@@ -92,13 +103,12 @@ def _fit_fixed_epochs(
     checkpoint_dir: Path,
     fingerprint: str,
     seed: int,
-) -> tuple[Any, int]:
-    """A fresh model on every window of `plays` for exactly `epochs` epochs."""
-    from assets.common.training import fit_resumable
+) -> tuple[FittedModel, int]:
+    """A fresh model on every window of `plays` for exactly `epochs` epochs, and the number of windows."""
     from assets.trends.model import relative_error_loss
 
     windows = make_windows(plays, settings.input_days, settings.horizon)
-    model, _ = fit_resumable(
+    fitted = timed_fit(
         _fresh_model(settings, seed),
         _dataset(windows, settings.batch_size, seed, shuffle=True),
         None,
@@ -109,7 +119,7 @@ def _fit_fixed_epochs(
         monitor="loss",
         custom_objects={"relative_error_loss": relative_error_loss},
     )
-    return model, len(windows.targets)
+    return fitted, len(windows.targets)
 
 
 def train_forecaster(
@@ -121,16 +131,14 @@ def train_forecaster(
     tensorboard_dir: Path | None = None,
 ) -> TrainedForecaster:
     """Early stopping on the last `horizon` days of `plays`, then (optionally) a refit on all windows."""
-    from assets.common.training import fit_resumable
     from assets.trends.model import relative_error_loss
 
-    started = time.perf_counter()
     days = plays.shape[1]
     train = make_windows(plays, settings.input_days, settings.horizon, last_target_day=days - settings.horizon)
     valid = make_windows(
         plays[:, days - settings.horizon - settings.input_days :], settings.input_days, settings.horizon
     )
-    model, outcome = fit_resumable(
+    early_stopping = timed_fit(
         _fresh_model(settings, seed),
         _dataset(train, settings.batch_size, seed, shuffle=True),
         _dataset(valid, settings.batch_size, seed, shuffle=False),
@@ -141,28 +149,20 @@ def train_forecaster(
         tensorboard_dir=tensorboard_dir,
         custom_objects={"relative_error_loss": relative_error_loss},
     )
-    windows = len(train.targets)
-    if settings.refit_on_all_windows:
-        model, windows = _fit_fixed_epochs(
-            plays, settings, max(outcome.best_epoch, 1), Path(checkpoint_dir) / "refit", fingerprint, seed
-        )
-    return TrainedForecaster(
-        model,
-        outcome.epochs_run,
-        outcome.best_epoch,
-        outcome.best_monitor_value,
-        time.perf_counter() - started,
-        windows,
+    if not settings.refit_on_all_windows:
+        return TrainedForecaster(early_stopping, None, len(train.targets))
+    refit, windows = _fit_fixed_epochs(
+        plays, settings, max(early_stopping.outcome.best_epoch, 1), Path(checkpoint_dir) / "refit", fingerprint, seed
     )
+    return TrainedForecaster(early_stopping, refit, windows)
 
 
 def train_production_forecaster(
     plays: np.ndarray, settings: ForecasterSettings, epochs: int, checkpoint_dir: Path, fingerprint: str, seed: int
 ) -> TrainedForecaster:
     """A fresh model on every window of all days for `epochs` epochs (the backtest's early-stopped count)."""
-    started = time.perf_counter()
-    model, windows = _fit_fixed_epochs(plays, settings, max(epochs, 1), checkpoint_dir, fingerprint, seed)
-    return TrainedForecaster(model, epochs, epochs, float("nan"), time.perf_counter() - started, windows)
+    refit, windows = _fit_fixed_epochs(plays, settings, max(epochs, 1), checkpoint_dir, fingerprint, seed)
+    return TrainedForecaster(None, refit, windows)
 
 
 def forecast_plays(model: Any, history: np.ndarray, input_days: int, days_ahead: int) -> np.ndarray:
@@ -246,19 +246,24 @@ def train_play_forecasters(
         seed,
         tensorboard_dir,
     )
+    early_stopping = backtest.early_stopping.outcome
+    epochs = early_stopping.best_epoch
     production = train_production_forecaster(
-        plays, settings, backtest.best_epoch, checkpoint_dir / "production", f"{fingerprint}-production", seed
+        plays, settings, epochs, checkpoint_dir / "production", f"{fingerprint}-production", seed
     )
     trained = {"backtest": backtest, "production": production}
+    # epochs_run, best_epoch, best_validation_loss: the production copy has no early stopping of its own.
+    early_stopping_fields = {
+        "backtest": (early_stopping.epochs_run, epochs, early_stopping.best_monitor_value),
+        "production": (epochs, epochs, float("nan")),
+    }
     rows = [
         [
             variant,
             used_days,
             str(days[0]),
             str(days[used_days - 1]),
-            trained[variant].epochs_run,
-            trained[variant].best_epoch,
-            trained[variant].best_validation_loss,
+            *early_stopping_fields[variant],
             round(trained[variant].train_seconds, 2),
             trained[variant].training_windows,
         ]

@@ -1,5 +1,6 @@
 """TFRecord round trip and resumable training (the shared machinery every model uses)."""
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from assets.common.tfrecords import (
     shard_files,
     write_shards,
 )
-from assets.common.training import fit_resumable
+from assets.common.training import fit_resumable, timed_fit
 
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
@@ -231,6 +232,7 @@ def test_without_a_monitor_every_epoch_runs_and_the_last_weights_are_kept(tmp_pa
         _model(), train, None, epochs=4, checkpoint_dir=tmp_path / "c", fingerprint="refit", monitor=None, patience=5
     )
     assert (outcome.epochs_run, outcome.best_epoch, outcome.stopped_early) == (4, 4, False)
+    assert math.isnan(outcome.best_monitor_value)
     last = keras.models.load_model(tmp_path / "c" / "last.keras")
     for kept, saved in zip(model.get_weights(), last.get_weights(), strict=True):
         np.testing.assert_array_equal(kept, saved)
@@ -266,3 +268,18 @@ def test_the_best_weights_are_written_beside_then_renamed(tmp_path: Path) -> Non
     train, valid = _data()
     fit_resumable(_model(), train, valid, epochs=2, checkpoint_dir=tmp_path / "c", fingerprint="x", patience=5)
     assert sorted(path.name for path in (tmp_path / "c").iterdir()) == ["best.weights.h5", "last.keras", "state.json"]
+
+
+def test_a_timed_fit_reports_the_summary_fields_of_its_outcome(tmp_path: Path) -> None:
+    train, valid = _data()
+    fitted = timed_fit(_model(), train, valid, epochs=2, checkpoint_dir=tmp_path / "c", fingerprint="x", patience=5)
+    outcome = fitted.outcome
+    assert fitted.train_seconds > 0
+    assert fitted.summary_fields(seconds_digits=2) == {
+        "epochs_run": 2,
+        "best_epoch": outcome.best_epoch,
+        "best_val_loss": outcome.best_monitor_value,
+        "stopped_early": False,
+        "resumed_from_epoch": 0,
+        "train_seconds": round(fitted.train_seconds, 2),
+    }
