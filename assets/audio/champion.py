@@ -18,6 +18,7 @@ from assets.audio.classic import feature_matrix
 from assets.audio.metrics import scores
 from assets.audio.spectrograms import shard_manifests
 from assets.common.lifecycle import Trained, content_hash
+from assets.common.model_files import load_joblib, load_keras_model
 from assets.common.model_registry import ModelVersion
 
 CONTENDER_COLUMNS = ["model", "path", "hyperparameters", "valid_accuracy", "history"]
@@ -76,16 +77,13 @@ def trained_choice(chosen: pd.Series, shards: Path, feature_genres: list[str]) -
 def score_version(version: ModelVersion, test: pd.DataFrame, shards: Path) -> dict[str, float]:
     """Accuracy and macro F1 of a stored version on the collection's test split."""
     if version.model_file.endswith(".joblib"):
-        import joblib
-
-        predicted = joblib.load(version.model_path).predict(feature_matrix(test)).tolist()
+        predicted = load_joblib(version.model_path).predict(feature_matrix(test)).tolist()
         return scores(test["genre"].tolist(), predicted)
-    import keras
 
     from assets.audio.cnn import predict_split
     from assets.audio.spectrograms import read_labels
 
     current = read_labels(shards)["genres"]
     trained = version.config["genres"]
-    truth, predicted = predict_split(keras.models.load_model(version.model_path), shards, "test")
+    truth, predicted = predict_split(load_keras_model(version.model_path), shards, "test")
     return scores([current[index] for index in truth], [trained[index] for index in predicted])

@@ -11,6 +11,7 @@ import pandas as pd
 
 from assets.audio.classic import cross_validated_accuracy, feature_matrix
 from assets.audio.metrics import confusion_png, majority_class, per_genre_markdown, per_genre_table, scores
+from assets.common.model_files import load_joblib, load_keras_model
 from assets.common.reports import Report
 
 SPLIT_DESCRIPTIONS = {
@@ -34,12 +35,11 @@ class ModelScore:
 
 def score_classic_models(models: pd.DataFrame, features: pd.DataFrame) -> list[ModelScore]:
     """Load each saved pipeline and score it on the collection's test rows."""
-    import joblib
 
     test = features[features["split"] == "test"]
     results = []
     for row in models.itertuples(index=False):
-        predicted = joblib.load(row.path).predict(feature_matrix(test)).tolist()
+        predicted = load_joblib(row.path).predict(feature_matrix(test)).tolist()
         truth = test["genre"].tolist()
         results.append(
             ModelScore(
@@ -56,13 +56,12 @@ def score_classic_models(models: pd.DataFrame, features: pd.DataFrame) -> list[M
 
 def score_cnn(row: Any, shards: Path) -> ModelScore:
     """Load the saved CNN and score it on the test shards (labels mapped back through labels.json)."""
-    import keras
 
     from assets.audio.cnn import predict_split
     from assets.audio.spectrograms import read_labels
 
     genres = read_labels(shards)["genres"]
-    truth, predicted = predict_split(keras.models.load_model(row.path), shards, "test")
+    truth, predicted = predict_split(load_keras_model(row.path), shards, "test")
     truth_names = [genres[index] for index in truth]
     predicted_names = [genres[index] for index in predicted]
     training = {key: getattr(row, key) for key in ("epochs_run", "best_epoch", "train_seconds", "stopped_early")}

@@ -24,6 +24,7 @@ from assets.audio.spectrograms import (
 )
 from assets.common.dagster_metadata import MODEL_ASSET_ARGS, TRAINED_MODEL_TAGS, table_metadata
 from assets.common.lifecycle import content_hash, train_version
+from assets.common.model_files import record_sha256
 from assets.common.quarantine import BadRecord, write_quarantine
 from resources.lake import LakeResource
 from resources.tracking import MlflowResource
@@ -41,11 +42,12 @@ def model_dir(lake: LakeResource, task: str, collection: str) -> Path:
 
 
 def save_keras_model(model: object, path: Path) -> Path:
-    """Save under a temporary `.keras` name, then rename: a crash never leaves a half-written model."""
+    """Save under a temporary `.keras` name, then rename (a crash never leaves a half-written model), and record
+    its SHA-256 beside it (checked before it is loaded)."""
     temporary = path.with_name(f".{path.stem}.tmp-{uuid.uuid4().hex[:8]}.keras")
     model.save(temporary)
     os.replace(temporary, path)
-    return path
+    return record_sha256(path)
 
 
 class MelConfig(dg.Config):
@@ -142,6 +144,7 @@ def genre_classic_models(
             path = model_dir(lake, "genre_classic", str(collection)) / f"{name}.joblib"
             path.parent.mkdir(parents=True, exist_ok=True)
             joblib.dump(fitted.pipeline, path)
+            record_sha256(path)
             context.log.info(f"{collection}/{name}: {fitted.params} valid accuracy {fitted.valid_accuracy:.3f}")
             rows.append(
                 {

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from assets.common.atomic import atomic_directory, write_json_atomic, write_text_atomic
+from assets.common.model_files import folder_hashes, load_joblib, load_keras_model
 
 CHAMPION_FILE = "champion.json"
 EVALUATIONS_FILE = "evaluations.jsonl"
@@ -56,6 +57,7 @@ class ModelVersion:
     code_version: str
     metrics: dict[str, float]
     created_at: str
+    files: dict[str, str] = field(default_factory=dict)  # SHA-256 of each file, checked before loading
 
     @property
     def model_path(self) -> Path:
@@ -98,6 +100,7 @@ def write_version(
     final = Path(task_dir) / version
     with atomic_directory(final) as staging:
         model_file = save_model(staging)
+        hashes = folder_hashes(staging)
         record = ModelVersion(
             task=task,
             version=version,
@@ -108,6 +111,7 @@ def write_version(
             code_version=code_version,
             metrics={name: float(value) for name, value in (metrics or {}).items()},
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            files=hashes,
         )
         (staging / VERSION_FILE).write_text(json.dumps(asdict(record), indent=2))
     return record
@@ -264,12 +268,9 @@ def load_champion(domain: str, task: str, home: str = "", tracking_uri: str = ""
                 f"{task_dir / CHAMPION_FILE} names {record.version}; materialize {task}_champion to repair"
             )
         model_path = folder / record.model_file
+        expected = record.files.get(record.model_file)  # the lake's record, not the downloaded copy's
         if record.model_file.endswith(".joblib"):
-            import joblib
-
-            return joblib.load(model_path), record
+            return load_joblib(model_path, expected), record
         if importlib.util.find_spec(f"assets.{domain}.model") is not None:
             importlib.import_module(f"assets.{domain}.model")
-        import keras
-
-        return keras.models.load_model(model_path), record
+        return load_keras_model(model_path, expected=expected), record

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from assets.common.atomic import write_json_atomic
+from assets.common.model_files import load_keras_model, record_sha256
 
 LAST_MODEL = "last.keras"
 BEST_WEIGHTS = "best.weights.h5"
@@ -100,6 +101,7 @@ def _checkpoint_callback_class() -> type:
             self.state["epoch"] = epoch + 1
             self.model.save(self.directory / f".{LAST_MODEL}.tmp.keras")
             (self.directory / f".{LAST_MODEL}.tmp.keras").replace(self.directory / LAST_MODEL)
+            record_sha256(self.directory / LAST_MODEL)
             write_json_atomic(self.directory / STATE, {**self.state, "fingerprint": self.fingerprint})
             if self.state["wait"] >= self.patience:
                 self.stopped_early = True
@@ -149,7 +151,7 @@ def fit_resumable(
     resumed_from = 0
     if state is not None:
         try:
-            model = keras.models.load_model(checkpoint_dir / LAST_MODEL, custom_objects=custom_objects)
+            model = load_keras_model(checkpoint_dir / LAST_MODEL, custom_objects=custom_objects)
             resumed_from = int(state["epoch"])
         except (OSError, ValueError) as error:  # unreadable checkpoint: train from the start instead of failing
             warnings.warn(f"{checkpoint_dir / LAST_MODEL} does not load ({error}); training starts over", stacklevel=2)

@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
+from assets.common.model_files import load_keras_model
 from assets.common.tfrecords import read_dataset, read_manifest
 from assets.common.training import FittedModel, timed_fit
 from assets.lyrics.vocabulary import Vocabulary
@@ -178,7 +179,5 @@ def save_char_lm(model: Any, vocabulary: Vocabulary, output_dir: Path) -> Path:
 
 def load_char_lm(output_dir: Path) -> tuple[Any, Vocabulary]:
     """A stateless copy of the model ``save_char_lm`` wrote, and its vocabulary."""
-    import keras
-
-    trained = keras.models.load_model(Path(output_dir) / MODEL_FILE)
+    trained = load_keras_model(Path(output_dir) / MODEL_FILE)
     return stateless_copy(trained), Vocabulary.load(Path(output_dir) / VOCABULARY_FILE)

@@ -104,9 +104,9 @@ def save_roll_model(model: Any, folder: Path) -> str:
 
 
 def load_model(path: Path) -> Any:
-    import keras
+    from assets.common.model_files import load_keras_model
 
-    return keras.models.load_model(path, custom_objects=custom_objects())
+    return load_keras_model(path, custom_objects=custom_objects())
 
 
 def predict_next_frames(model: Any, rolls: dict[str, np.ndarray], batch_size: int = 32) -> dict[str, np.ndarray]:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from assets.common.model_files import load_keras_model
 from assets.common.reports import Report
 from assets.common.training import timed_fit
 from assets.midi.velocity_notes import FEATURE_NAMES, note_features
@@ -197,10 +198,9 @@ def predict_velocities(model: Any, features: np.ndarray, stats: dict, window: in
 def _test_predictions(
     notes: pd.DataFrame, split_settings: VelocitySettings, model_path: Path, window_notes: int
 ) -> tuple[list[dict[str, np.ndarray]], np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-    import keras
 
     stats = json.loads(stats_path(model_path).read_text())
-    model = keras.models.load_model(model_path)
+    model = load_keras_model(model_path)
     parts = _performances(notes, split_settings)
     true, predicted, onsets = [], [], []
     for part in parts:

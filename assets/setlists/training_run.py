@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from assets.common.lifecycle import Trained, TrainingRun, content_hash
+from assets.common.model_files import load_keras_model
 from assets.common.model_registry import ModelVersion
 from assets.setlists import paths
 from assets.setlists.embeddings import embedding_matrix
@@ -100,10 +101,9 @@ def _json(value: Any) -> Any:
 
 
 def _load(model_row: dict[str, Any]) -> tuple[Any, NextSongSettings]:
-    import keras
 
     hyperparameters = _json(model_row["hyperparameters"])
-    return keras.models.load_model(model_row["model_path"]), NextSongSettings.from_config(hyperparameters)
+    return load_keras_model(model_row["model_path"]), NextSongSettings.from_config(hyperparameters)
 
 
 def load_version(version: ModelVersion, vocabulary: pd.DataFrame) -> tuple[Any, NextSongSettings]:

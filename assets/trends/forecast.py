@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import Field
 
 from assets.common.atomic import write_json_atomic
+from assets.common.model_files import load_keras_model
 from assets.common.training import FittedModel, timed_fit
 from assets.trends.features import (
     Windows,
@@ -192,13 +193,12 @@ def save_forecaster(trained: TrainedForecaster, folder: Path, settings: Forecast
 
 
 def load_forecaster(folder: Path) -> tuple[Any, ForecasterSettings]:
-    import keras
 
     from assets.trends.model import relative_error_loss
 
     folder = Path(folder)
     saved = json.loads((folder / SETTINGS_FILE).read_text())
-    model = keras.models.load_model(folder / MODEL_FILE, custom_objects={"relative_error_loss": relative_error_loss})
+    model = load_keras_model(folder / MODEL_FILE, custom_objects={"relative_error_loss": relative_error_loss})
     return model, ForecasterSettings(**saved)
 
 

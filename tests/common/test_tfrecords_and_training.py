@@ -253,12 +253,17 @@ def test_tensorboard_logs_are_written(tmp_path: Path) -> None:
     assert list((tmp_path / "tb").rglob("events.out.tfevents.*"))
 
 
-def test_a_checkpoint_that_does_not_load_starts_training_over_with_a_warning(tmp_path: Path) -> None:
+@pytest.mark.parametrize("damage", ["truncated", "swapped"])
+def test_a_checkpoint_that_does_not_load_starts_training_over_with_a_warning(tmp_path: Path, damage: str) -> None:
     train, valid = _data()
     arguments = {"epochs": 3, "checkpoint_dir": tmp_path / "ckpt", "fingerprint": "v1", "patience": 10}
     with pytest.raises(KeyboardInterrupt):
         fit_resumable(_model(), train, valid, **arguments, extra_callbacks=[_CrashAfterEpoch(2)])
-    (tmp_path / "ckpt" / "last.keras").write_bytes(b"truncated by a crash")
+    if damage == "truncated":
+        (tmp_path / "ckpt" / "last.keras").write_bytes(b"truncated by a crash")
+    else:  # a loadable model, but not the one training wrote: its SHA-256 differs from the recorded one
+        _model().save(tmp_path / "other.keras")
+        (tmp_path / "other.keras").replace(tmp_path / "ckpt" / "last.keras")
     with pytest.warns(UserWarning, match="does not load .* training starts over"):
         _, outcome = fit_resumable(_model(), train, valid, **arguments)
     assert (outcome.resumed_from_epoch, outcome.epochs_run, len(outcome.history["loss"])) == (0, 3, 3)
@@ -267,7 +272,8 @@ def test_a_checkpoint_that_does_not_load_starts_training_over_with_a_warning(tmp
 def test_the_best_weights_are_written_beside_then_renamed(tmp_path: Path) -> None:
     train, valid = _data()
     fit_resumable(_model(), train, valid, epochs=2, checkpoint_dir=tmp_path / "c", fingerprint="x", patience=5)
-    assert sorted(path.name for path in (tmp_path / "c").iterdir()) == ["best.weights.h5", "last.keras", "state.json"]
+    names = sorted(path.name for path in (tmp_path / "c").iterdir())
+    assert names == ["best.weights.h5", "last.keras", "last.keras.sha256", "state.json"]
 
 
 def test_a_timed_fit_reports_the_summary_fields_of_its_outcome(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assets.common.model_files import record_sha256
 from assets.midi.roll_model import RollModelSettings, build_model, load_model, predict_next_frames, save_roll_model
 from assets.midi.rolls import NUM_KEYS
 from assets.midi.sampling import adjust_temperature, generate
@@ -38,7 +39,7 @@ def test_predictions_of_a_tune_do_not_depend_on_its_batch_mates(tiny_model) -> N
 
 
 def test_saved_model_loads_with_the_summed_loss(tiny_model, tmp_path: Path) -> None:
-    path = tmp_path / save_roll_model(tiny_model, tmp_path)
+    path = record_sha256(tmp_path / save_roll_model(tiny_model, tmp_path))  # as a version records it
     again = load_model(path)
     frames = np.zeros((1, 3, NUM_KEYS), dtype=np.float32)
     np.testing.assert_allclose(again.predict_on_batch(frames), tiny_model.predict_on_batch(frames), rtol=1e-6)
@@ -48,7 +49,7 @@ def test_saved_model_loads_with_the_summed_loss(tiny_model, tmp_path: Path) -> N
 def test_frame_skip_model_saves_and_loads(tmp_path: Path) -> None:
     model = build_model(RollModelSettings(lstm_units=4, dropout=0.0, frame_skip=True))
     assert model.get_layer("frame_skip").kernel.shape == (NUM_KEYS, NUM_KEYS)
-    again = load_model(tmp_path / save_roll_model(model, tmp_path))
+    again = load_model(record_sha256(tmp_path / save_roll_model(model, tmp_path)))
     frames = np.ones((1, 2, NUM_KEYS), dtype=np.float32)
     np.testing.assert_allclose(again.predict_on_batch(frames), model.predict_on_batch(frames), rtol=1e-6)
 
