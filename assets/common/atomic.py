@@ -6,6 +6,8 @@ file under the name a reader opens.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import fcntl
 import json
 import os
@@ -54,8 +56,10 @@ def atomic_path(final: Path) -> Iterator[Path]:
 def atomic_directory(final: Path) -> Iterator[Path]:
     """Yield an empty temporary folder beside ``final``; swap it in for ``final`` on success.
 
-    The old folder is moved aside before the rename and deleted after it, so readers see either
-    the complete old folder or the complete new one.
+    Readers see the complete old folder or the complete new one: on Linux the two are exchanged in one
+    ``renameat2(RENAME_EXCHANGE)`` (no moment without ``final``); elsewhere the old one is moved aside first.
+    Writers of one folder commit one at a time (a lock beside it), so two runs writing the same folder
+    both succeed and the last one's folder stays.
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -66,15 +70,39 @@ def atomic_directory(final: Path) -> Iterator[Path]:
         for written in temporary.rglob("*"):
             if written.is_file():
                 fsync_path(written)
-        retired = _temporary_sibling(final)
-        if final.exists():
-            os.replace(final, retired)
-        os.replace(temporary, final)
-        fsync_path(final.parent)
+        with file_lock(final.parent / COMMIT_LOCK):
+            if final.exists() and exchange_paths(temporary, final):
+                retired = temporary  # now holds the old folder
+            else:
+                retired = _temporary_sibling(final)
+                if final.exists():
+                    os.replace(final, retired)
+                os.replace(temporary, final)
+            fsync_path(final.parent)
         shutil.rmtree(retired, ignore_errors=True)
     finally:
         if temporary.exists():
             shutil.rmtree(temporary, ignore_errors=True)
+
+
+COMMIT_LOCK = ".atomic-commit.lock"
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def exchange_paths(first: Path, second: Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux ``renameat2`` with ``RENAME_EXCHANGE``); False,
+    with nothing changed, where the C library or the file system cannot."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.EINVAL, errno.ENOSYS, errno.EXDEV, errno.ENOTSUP):
+        return False
+    raise OSError(error, os.strerror(error), str(second))
 
 
 def write_bytes_atomic(path: Path, payload: bytes) -> Path:
