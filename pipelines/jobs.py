@@ -8,11 +8,15 @@ from assets.common.dagster_metadata import TRAINED_MODEL_TAGS
 from assets.common.sources import DOMAINS
 from assets.setlists.sweep_assets import SWEEP_GROUP
 
+# The shipped instance config (dagster.yaml) runs at most one run per value of this tag at a time.
+DOMAIN_TAG = "encore/domain"
+
 DOMAIN_JOBS: list[dg.UnresolvedAssetJobDefinition] = [
     dg.define_asset_job(
         name=f"{domain}_job",
         selection=dg.AssetSelection.groups(domain),
         description=f"Materialize every asset of the {domain} group, from raw files to reports.",
+        tags={DOMAIN_TAG: domain},
     )
     for domain in DOMAINS
 ]
