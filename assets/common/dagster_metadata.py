@@ -29,15 +29,22 @@ MODEL_ASSET_ARGS: dict[str, Any] = {**TRAINING_ASSET_ARGS, "tags": TRAINED_MODEL
 
 
 def table_metadata(frame: pd.DataFrame, path: Path | None = None, preview_rows: int = 5) -> dict[str, Any]:
-    """Row count, column list and a Markdown preview of a table (and its path when written by the asset)."""
+    """Row count, column schema (names and dtypes, which the UI shows as the asset's columns), column list and
+    a Markdown preview of a table (and its path when written by the asset)."""
     metadata: dict[str, Any] = {
         "dagster/row_count": len(frame),
+        "dagster/column_schema": column_schema(frame),
         "columns": dg.MetadataValue.json(list(map(str, frame.columns))),
         "preview": dg.MetadataValue.md(frame.head(preview_rows).to_markdown(index=False)),
     }
     if path is not None:
         metadata["path"] = dg.MetadataValue.path(str(path))
     return metadata
+
+
+def column_schema(frame: pd.DataFrame) -> dg.TableSchema:
+    """The frame's columns with their pandas dtypes, as Dagster's table schema."""
+    return dg.TableSchema(columns=[dg.TableColumn(str(name), str(dtype)) for name, dtype in frame.dtypes.items()])
 
 
 def report_metadata(
