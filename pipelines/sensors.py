@@ -25,7 +25,7 @@ from resources.raw_data import RawDataResource
 def raw_folder_fingerprints(base: Path) -> dict[str, str]:
     """The cheap fingerprint of every raw source folder that exists under ``base``."""
     return {
-        source.folder: cheap_fingerprint(base / source.folder, source.suffixes)
+        source.folder: cheap_fingerprint(base / source.folder, source.suffixes, base)
         for source in RAW_SOURCES
         if (base / source.folder).is_dir()
     }

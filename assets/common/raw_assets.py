@@ -20,7 +20,8 @@ def build_raw_files_asset(source: RawSource) -> dg.AssetsDefinition:
         group_name=source.domain,
         kinds={"file"},
         description=f"Raw files of `{source.folder}/`: {source.description} "
-        f"One row per file with its size and SHA-256.{optional_note}",
+        f"One row per file with its size and SHA-256; a symbolic link that leaves the raw root is refused."
+        f"{optional_note}",
     )
     def raw_files(context: dg.AssetExecutionContext, raw_data: RawDataResource) -> dg.Output[pd.DataFrame]:
         folder = raw_data.source_dir(source.folder)
@@ -31,12 +32,12 @@ def build_raw_files_asset(source: RawSource) -> dg.AssetsDefinition:
                 )
             context.log.info(f"{folder} is absent: {source.folder} is optional, so it is skipped")
             files = (
-                manifest(folder, source.suffixes)
+                manifest(folder, source.suffixes, raw_data.base)
                 if folder.exists()
                 else pd.DataFrame(columns=["relative_path", "path", "bytes", "sha256"])
             )
         else:
-            files = manifest(folder, source.suffixes)
+            files = manifest(folder, source.suffixes, raw_data.base)
         if source.required and files.empty:
             raise ValueError(f"raw folder {folder} holds no {', '.join(source.suffixes)} files")
         version = manifest_version(files)

@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from assets.common.fingerprint import RawLinkError
 from assets.common.raw_assets import RAW_FILE_ASSETS
 from resources import ParquetIOManager, RawDataResource
 
@@ -59,6 +60,32 @@ def test_an_empty_required_folder_fails_clearly(encore_home: Path, tmp_path: Pat
 def test_an_absent_optional_source_gives_an_empty_list(encore_home: Path, tmp_path: Path) -> None:
     result = _materialize(str(tmp_path / "raw"), "gtzan")
     assert result.asset_materializations_for_node("raw_gtzan_files")[0].metadata["files"].value == 0
+
+
+def test_a_symlink_leaving_the_raw_root_is_refused_and_one_inside_it_is_followed(
+    encore_home: Path, tmp_path: Path, sample_raw_root: Path
+) -> None:
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(sample_raw_root / "phish", raw / "phish")
+    years = sorted(path.name for path in (raw / "phish").glob("*.csv"))
+    (raw / "archive").mkdir()
+    shutil.copy(raw / "phish" / years[0], raw / "archive" / "2099.csv")
+    (raw / "phish" / "2099.csv").symlink_to(raw / "archive" / "2099.csv")  # inside the raw root: followed
+    listed = _materialize(str(raw), "phish").asset_materializations_for_node("raw_phish_files")[0]
+    assert listed.metadata["files"].value == len(years) + 1
+
+    outside = tmp_path / "private" / "notes.csv"
+    outside.parent.mkdir()
+    outside.write_text("not raw data\n")
+    (raw / "phish" / "2100.csv").symlink_to(outside)
+    link = raw / "phish" / "2100.csv"
+    with pytest.raises(RawLinkError, match=rf"symbolic link {link} -> {outside}, which leaves the raw root {raw}"):
+        _materialize(str(raw), "phish")
+    (raw / "lyrics").symlink_to(outside.parent, target_is_directory=True)  # a whole source folder elsewhere
+    with pytest.raises(RawLinkError, match=rf"symbolic link {raw / 'lyrics'} -> {outside.parent}, which leaves"):
+        _materialize(str(raw), "lyrics")
 
 
 @pytest.mark.real_data
