@@ -70,7 +70,7 @@ def prepare_data(raw_root: Path, work: Path) -> dict:
         "clean": clean, "splits": splits, "vocabulary": vocabulary, "shard_dirs": shard_dirs,
         "summary": {
             "songs": len(clean), "records_read": parsed.records_read, "duplicates_removed": len(parsed.duplicates),
-            "quarantined": len(parsed.bad_records), "artists": int(clean["artist"].nunique()),
+            "quarantined": parsed.bad_records.total, "artists": int(clean["artist"].nunique()),
             "characters": int(clean["characters"].sum()), "vocabulary_size": vocabulary.size,
             "split_songs": counts, "windows_per_stream": windows, "window": window_config.window,
             "streams": streams, "data_seconds": round(time.perf_counter() - started, 1),

@@ -72,7 +72,7 @@ def run_pianoroll(real_root: Path, work: Path, minutes: float, seed: int) -> dic
     }
     report, _ = evaluate_pianoroll(table, summary, threshold=0.5)
     return {
-        "quarantined": len(bad),
+        "quarantined": bad.total,
         "report": report.to_dict(),
         "val_loss_history": outcome.history.get("val_loss", []),
         "stopped_early": outcome.stopped_early,
@@ -95,7 +95,7 @@ def run_velocity(real_root: Path, work: Path, seed: int) -> dict:
     )
     model_path = work / "velocity" / save_velocity_model(model, stats, work / "velocity")
     report, _ = evaluate_velocity(notes, {**summary, "model_path": str(model_path)})
-    return {"quarantined": len(bad), "report": report.to_dict()}
+    return {"quarantined": bad.total, "report": report.to_dict()}
 
 
 def print_table(results: dict) -> None:

@@ -7,11 +7,11 @@ import pandas as pd
 from pydantic import Field
 
 from assets.audio.feature_table import PARITY_THRESHOLD_STD, build_feature_table, feature_parity
-from assets.audio.features import available_workers
+from assets.audio.features import MAX_CLIP_SECONDS, available_workers
 from assets.audio.parse import TRACK_COLUMNS, clean_fma, clean_gtzan, combine_tracks, shipped_gtzan_features
 from assets.common.dagster_metadata import check_result_from_validation, table_metadata
 from assets.common.expectations import validate_frame
-from assets.common.quarantine import NoGoodRecordsError, write_quarantine
+from assets.common.quarantine import BadRecords, NoGoodRecordsError, write_quarantine
 from resources.lake import LakeResource
 
 DOMAIN = "audio"
@@ -20,6 +20,12 @@ DOMAIN = "audio"
 class CleanTracksConfig(dg.Config):
     split_seed: int = Field(
         default=42, description="Seed of the stratified 64/16/20 split used when FMA metadata has no set/split."
+    )
+    max_clip_seconds: float = Field(
+        default=MAX_CLIP_SECONDS,
+        gt=0,
+        description="Longest clip kept, in seconds, read from the file header (real clips are 30 s). A longer "
+        "clip is quarantined and its track keeps only a shipped feature row, if it has one.",
     )
 
 
@@ -35,19 +41,20 @@ def clean_tracks(
 
     FMA keeps its own `set/split`; GTZAN is split by clip number (00000-00059 train, 00060-00079 valid,
     00080-00099 test) because neighbouring clips share artists. A track without a readable clip stays
-    only when a shipped feature table describes it; unreadable clips and unusable rows are quarantined.
+    only when a shipped feature table describes it; unreadable clips, clips longer than `max_clip_seconds`
+    (by their header, never decoded) and unusable rows are quarantined.
     """
-    parts, bad = [], []
+    parts, bad = [], BadRecords()
     for collection, manifest, clean in (
-        ("fma", raw_fma_files, lambda files: clean_fma(files, config.split_seed)),
-        ("gtzan", raw_gtzan_files, clean_gtzan),
+        ("fma", raw_fma_files, lambda files: clean_fma(files, config.split_seed, config.max_clip_seconds)),
+        ("gtzan", raw_gtzan_files, lambda files: clean_gtzan(files, config.max_clip_seconds)),
     ):
         if manifest.empty:
             context.log.info(f"{collection}: no raw files, collection skipped")
             continue
         parsed = clean(manifest)
         bad.extend(parsed.bad)
-        message = f"{collection}: {len(parsed.frame)} usable tracks, {len(parsed.bad)} records quarantined"
+        message = f"{collection}: {len(parsed.frame)} usable tracks, {parsed.bad.total} records quarantined"
         if parsed.frame.empty:
             context.log.warning(f"{message}; no clip or feature row to learn from, so it is skipped downstream")
         else:
@@ -60,7 +67,7 @@ def clean_tracks(
     context.add_output_metadata(
         {
             **table_metadata(tracks),
-            "quarantined_records": len(bad),
+            "quarantined_records": bad.total,
             "quarantine": dg.MetadataValue.path(str(quarantine_path)),
             "tracks_per_collection": dg.MetadataValue.json(tracks["collection"].value_counts().to_dict()),
             "tracks_with_audio": int(tracks["audio_path"].notna().sum()),
@@ -91,6 +98,13 @@ def clean_tracks_valid(clean_tracks: pd.DataFrame) -> dg.AssetCheckResult:
 
 class AudioFeaturesConfig(dg.Config):
     workers: int = Field(default=0, description="Processes for feature extraction; 0 means every available core.")
+    max_clip_seconds: float = Field(
+        default=MAX_CLIP_SECONDS,
+        gt=0,
+        description="Longest clip decoded, in seconds, checked from the file header before decoding (real clips "
+        "are 30 s; 600 s takes about 1.7 GB per worker). A longer clip is quarantined; its track falls back to "
+        "the shipped feature row when there is one.",
+    )
 
 
 def shipped_tables(raw_gtzan_files: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -114,7 +128,7 @@ def audio_features(
 
     Computed from each clip in a process pool (one STFT per clip, shared by every feature); tracks
     without a clip take the row of their collection's published table (`feature_source` says which).
-    Clips that fail to decode are quarantined, not fatal.
+    Clips that fail to decode or are longer than `max_clip_seconds` are quarantined, not fatal.
     """
     workers = config.workers or available_workers()
     step = max(1, int(clean_tracks["audio_path"].notna().sum()) // 10)
@@ -124,7 +138,9 @@ def audio_features(
             context.log.info(f"features: {done}/{total} clips")
 
     started = time.perf_counter()
-    features, bad = build_feature_table(clean_tracks, shipped_tables(raw_gtzan_files), workers, progress)
+    features, bad = build_feature_table(
+        clean_tracks, shipped_tables(raw_gtzan_files), workers, progress, config.max_clip_seconds
+    )
     seconds = time.perf_counter() - started
     write_quarantine(lake.quarantine_dir(DOMAIN), "audio_features", bad)
     from_audio = features["feature_source"] == "audio"
@@ -132,7 +148,7 @@ def audio_features(
     context.add_output_metadata(
         {
             **table_metadata(features.iloc[:, :8]),
-            "quarantined_records": len(bad),
+            "quarantined_records": bad.total,
             "tracks_from_audio": int(from_audio.sum()),
             "tracks_from_shipped_table": int((~from_audio).sum()),
             "workers": workers,

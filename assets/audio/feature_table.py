@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from assets.audio.features import FEATURE_COLUMNS, extract_many, results_frame
-from assets.common.quarantine import BadRecord
+from assets.audio.features import FEATURE_COLUMNS, MAX_CLIP_SECONDS, extract_many, results_frame
+from assets.common.quarantine import BadRecord, BadRecords
 
 ID_COLUMNS = ["collection", "track_id", "genre", "split", "feature_source"]
 FEATURE_TABLE_COLUMNS = [*ID_COLUMNS, "length", *FEATURE_COLUMNS]
@@ -36,17 +36,17 @@ def build_feature_table(
     shipped: dict[str, pd.DataFrame],
     workers: int = 0,
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[pd.DataFrame, list[BadRecord]]:
+    max_clip_seconds: float = MAX_CLIP_SECONDS,
+) -> tuple[pd.DataFrame, BadRecords]:
     """Features for every track: from its clip when it has one, else from its collection's shipped table.
 
     ``shipped`` maps a collection to its published table (track_id + the feature columns). A clip that
-    fails to decode is quarantined; the track then falls back to the shipped row when there is one.
+    fails to decode, or is longer than ``max_clip_seconds`` by its header (then never decoded), is
+    quarantined; the track then falls back to the shipped row when there is one.
     """
     clips = clip_list(tracks)
-    results = extract_many(clips, workers=workers, progress=progress)
-    bad = [
-        BadRecord(result.path, None, f"feature extraction failed: {result.error}") for result in results if result.error
-    ]
+    results = extract_many(clips, workers=workers, progress=progress, max_seconds=max_clip_seconds)
+    bad = BadRecords(BadRecord(result.path, None, result.error) for result in results if result.error)
     computed = results_frame(results).set_index("key")
     rows = []
     for record in tracks.itertuples(index=False):

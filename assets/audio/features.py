@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
+from assets.common.quarantine import LimitExceededError, failure_reason
+
 SAMPLE_RATE = 22_050
 N_MFCC = 20
 SPECTRAL_COLUMNS = (
@@ -43,15 +45,46 @@ FEATURE_COLUMNS: tuple[str, ...] = (
 )
 VARIANCE_COLUMNS: tuple[str, ...] = tuple(column for column in FEATURE_COLUMNS if column.endswith("_var"))
 
+# Real clips are 30 s (GTZAN, FMA's clip subsets); 10 minutes also covers 96% of FMA's full-length tracks
+# (`track/duration`). Features take about 2.8 MB per second of clip, so 10 minutes is about 1.7 GB per worker.
+MAX_CLIP_SECONDS = 600.0
+DECODE_MARGIN_SECONDS = 1.0
+
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
 
-def load_clip(path: str | Path) -> np.ndarray:
-    """Decode a clip to 22,050 Hz mono float32 (librosa's defaults, as the published table used)."""
+def clip_seconds(path: str | Path) -> float:
+    """The clip's duration in seconds read from its header (soundfile, else audioread): nothing is decoded."""
     import librosa
 
-    signal, _ = librosa.load(path, sr=SAMPLE_RATE, mono=True)
+    return float(librosa.get_duration(path=str(path)))
+
+
+def check_clip_seconds(seconds: float, max_seconds: float) -> None:
+    """Refuse a clip longer than ``max_seconds`` (the assets' ``max_clip_seconds``) with the quarantine reason."""
+    if seconds > max_seconds:
+        raise LimitExceededError(
+            f"clip is {seconds:.1f} s, longer than the limit of {max_seconds:g} s (config max_clip_seconds)"
+        )
+
+
+def load_clip(path: str | Path, max_seconds: float = MAX_CLIP_SECONDS) -> np.ndarray:
+    """Decode a clip to 22,050 Hz mono float32 (librosa's defaults, as the published table used).
+
+    The header's duration is checked first, so a clip over ``max_seconds`` is refused before anything is
+    decoded; the decoding itself stops a second past the limit in case the header understates the length.
+    """
+    import librosa
+
+    header_seconds = clip_seconds(path)
+    check_clip_seconds(header_seconds, max_seconds)
+    signal, _ = librosa.load(path, sr=SAMPLE_RATE, mono=True, duration=max_seconds + DECODE_MARGIN_SECONDS)
+    if len(signal) > (max_seconds + DECODE_MARGIN_SECONDS / 2) * SAMPLE_RATE:
+        raise LimitExceededError(
+            f"clip decodes to more than the limit of {max_seconds:g} s (config max_clip_seconds), "
+            f"though its header says {header_seconds:.1f} s"
+        )
     if signal.size == 0:
         raise ValueError(f"{path}: decoded to zero samples")
     if not np.all(np.isfinite(signal)):
@@ -132,7 +165,7 @@ def extract_features_naive(signal: np.ndarray, sr: int = SAMPLE_RATE) -> dict[st
 
 @dataclass(frozen=True)
 class ClipResult:
-    """Features of one clip, or the reason it could not be read."""
+    """Features of one clip, or the reason it could not be used (its quarantine reason)."""
 
     key: str
     path: str
@@ -140,13 +173,14 @@ class ClipResult:
     error: str = ""
 
 
-def features_for_clip(key: str, path: str, naive: bool = False) -> ClipResult:
-    """Decode and featurize one clip; a clip that fails is reported, never raised (it gets quarantined)."""
+def features_for_clip(key: str, path: str, naive: bool = False, max_seconds: float = MAX_CLIP_SECONDS) -> ClipResult:
+    """Decode and featurize one clip; a clip that fails or is too long is reported, never raised (it gets
+    quarantined)."""
     try:
-        signal = load_clip(path)
+        signal = load_clip(path, max_seconds)
         features = (extract_features_naive if naive else extract_features)(signal)
     except Exception as error:
-        return ClipResult(key, path, None, f"{type(error).__name__}: {error}")
+        return ClipResult(key, path, None, failure_reason("feature extraction failed", error))
     return ClipResult(key, path, features)
 
 
@@ -205,9 +239,10 @@ def extract_many(
     workers: int = 0,
     naive: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    max_seconds: float = MAX_CLIP_SECONDS,
 ) -> list[ClipResult]:
-    """Featurize (key, path) pairs in a process pool; corrupt clips come back with their error."""
-    return map_clips(features_for_clip, clips, workers, progress, naive=naive)
+    """Featurize (key, path) pairs in a process pool; corrupt or too long clips come back with their reason."""
+    return map_clips(features_for_clip, clips, workers, progress, naive=naive, max_seconds=max_seconds)
 
 
 def results_frame(results: list[ClipResult]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from assets.audio.cnn import CnnSettings
 from assets.audio.feature_table import clip_list
-from assets.audio.features import available_workers, map_clips
+from assets.audio.features import MAX_CLIP_SECONDS, available_workers, map_clips
 from assets.audio.spectrograms import (
     encode_example,
     mel_for_clip,
@@ -25,7 +25,7 @@ from assets.audio.spectrograms import (
 from assets.common.dagster_metadata import MODEL_ASSET_ARGS, TRAINED_MODEL_TAGS, table_metadata
 from assets.common.lifecycle import content_hash, train_version
 from assets.common.model_files import record_sha256
-from assets.common.quarantine import BadRecord, write_quarantine
+from assets.common.quarantine import BadRecord, BadRecords, write_quarantine
 from resources.lake import LakeResource
 from resources.tracking import MlflowResource
 from resources.training import TrainingResource
@@ -54,6 +54,12 @@ class MelConfig(dg.Config):
     n_mels: int = Field(default=64, description="Mel bands of the spectrogram.")
     frames: int = Field(default=128, description="Frames per clip (hop 512 at 22,050 Hz: 128 frames = 3 s, centred).")
     workers: int = Field(default=0, description="Processes for decoding; 0 means every available core.")
+    max_clip_seconds: float = Field(
+        default=MAX_CLIP_SECONDS,
+        gt=0,
+        description="Longest clip decoded, in seconds, checked from the file header before decoding (real clips "
+        "are 30 s). A longer clip is quarantined and gets no spectrogram.",
+    )
 
 
 @dg.asset(group_name=DOMAIN, kinds={"pandas"})
@@ -62,15 +68,23 @@ def mel_spectrograms(
 ) -> pd.DataFrame:
     """A fixed-size log-mel spectrogram (frames x mels, dB) from the centre of every clip, for the CNN.
 
-    Tracks without a clip (GTZAN rows known only from the published table) have none.
+    Tracks without a clip (GTZAN rows known only from the published table) have none; clips that fail to
+    decode or are longer than `max_clip_seconds` are quarantined.
     """
     with_audio = clean_tracks[clean_tracks["audio_path"].notna()]
     workers = config.workers or available_workers()
-    results = map_clips(mel_for_clip, clip_list(with_audio), workers, n_mels=config.n_mels, frames=config.frames)
-    bad = [BadRecord(result.path, None, f"log-mel failed: {result.error}") for result in results if result.error]
+    results = map_clips(
+        mel_for_clip,
+        clip_list(with_audio),
+        workers,
+        n_mels=config.n_mels,
+        frames=config.frames,
+        max_seconds=config.max_clip_seconds,
+    )
+    bad = BadRecords(BadRecord(result.path, None, result.error) for result in results if result.error)
     write_quarantine(lake.quarantine_dir(DOMAIN), "mel_spectrograms", bad)
     mels = mel_table(results, with_audio, config.frames, config.n_mels)
-    context.add_output_metadata({**table_metadata(mels.drop(columns="mel")), "quarantined_records": len(bad)})
+    context.add_output_metadata({**table_metadata(mels.drop(columns="mel")), "quarantined_records": bad.total})
     return mels
 
 

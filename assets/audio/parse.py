@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from assets.audio.features import FEATURE_COLUMNS
-from assets.common.quarantine import BadRecord, NoGoodRecordsError
+from assets.audio.features import FEATURE_COLUMNS, MAX_CLIP_SECONDS, check_clip_seconds
+from assets.common.quarantine import BadRecord, BadRecords, NoGoodRecordsError, failure_reason
 from assets.common.splits import stratified_split
 
 TRACK_COLUMNS = ["collection", "track_id", "genre", "split", "duration_seconds", "audio_path", "has_shipped_features"]
@@ -38,7 +38,7 @@ class Parsed:
     """Good rows plus the records set aside while reading them."""
 
     frame: pd.DataFrame
-    bad: list[BadRecord] = field(default_factory=list)
+    bad: BadRecords = field(default_factory=BadRecords)
 
 
 def manifest_lookup(manifest: pd.DataFrame, relative_path: str) -> str | None:
@@ -62,7 +62,7 @@ def read_fma_tracks(path: str | Path) -> Parsed:
     if missing:
         expected = ", ".join("/".join(column) for column in FMA_REQUIRED_COLUMNS)
         raise ValueError(f"{path}: missing columns {['/'.join(c) for c in missing]}; expected at least {expected}")
-    rows, bad = [], []
+    rows, bad = [], BadRecords()
     for position, (track_id, record) in enumerate(raw.iterrows()):
         row_number = position + 4  # three header rows, 1-based
         content = f"track_id={track_id}"
@@ -97,10 +97,10 @@ def read_fma_tracks(path: str | Path) -> Parsed:
     return Parsed(frame.loc[~duplicated].reset_index(drop=True), bad)
 
 
-def fma_clip_paths(manifest: pd.DataFrame) -> tuple[dict[str, str], list[BadRecord]]:
+def fma_clip_paths(manifest: pd.DataFrame) -> tuple[dict[str, str], BadRecords]:
     """track_id -> clip path for files under `audio/`; audio files elsewhere are reported."""
     clips: dict[str, str] = {}
-    bad: list[BadRecord] = []
+    bad = BadRecords()
     for relative_path, path in zip(manifest["relative_path"], manifest["path"], strict=True):
         if relative_path.lower().endswith(".csv"):
             continue
@@ -149,7 +149,7 @@ def read_gtzan_table(path: str | Path) -> Parsed:
     if missing:
         raise ValueError(f"{path}: missing columns {missing}; expected {', '.join(GTZAN_TABLE_COLUMNS)}")
     numeric = raw[["length", *FEATURE_COLUMNS]].apply(pd.to_numeric, errors="coerce")
-    rows, bad = [], []
+    rows, bad = [], BadRecords()
     for position, filename in enumerate(raw["filename"]):
         row_number = position + 2  # one header row, 1-based
         parsed = parse_gtzan_name(str(filename))
@@ -169,10 +169,10 @@ def read_gtzan_table(path: str | Path) -> Parsed:
     return Parsed(frame, bad)
 
 
-def gtzan_clip_paths(manifest: pd.DataFrame) -> tuple[dict[str, str], list[BadRecord]]:
+def gtzan_clip_paths(manifest: pd.DataFrame) -> tuple[dict[str, str], BadRecords]:
     """track_id -> clip path for `genres[_original]/<genre>/<genre>.<5 digits>.wav|au`; other audio reported."""
     clips: dict[str, str] = {}
-    bad: list[BadRecord] = []
+    bad = BadRecords()
     for relative_path, path in zip(manifest["relative_path"], manifest["path"], strict=True):
         if relative_path.lower().endswith(".csv"):
             continue
@@ -210,8 +210,9 @@ def riff_shortfall(path: str) -> int:
     return max(declared + 8 - Path(path).stat().st_size, 0)
 
 
-def probe_clip(path: str) -> float:
-    """Duration in seconds from the file header; raises when the file is not decodable audio or truncated."""
+def probe_clip(path: str, max_seconds: float = MAX_CLIP_SECONDS) -> float:
+    """Duration in seconds from the file header; raises when the file is not decodable audio, truncated, or
+    longer than ``max_seconds`` (LimitExceededError). Nothing is decoded."""
     import soundfile
 
     missing = riff_shortfall(path)
@@ -223,24 +224,28 @@ def probe_clip(path: str) -> float:
     seconds = info.frames / info.samplerate
     if seconds < MIN_CLIP_SECONDS:
         raise ValueError(f"{path}: {seconds:.2f} s of audio, shorter than {MIN_CLIP_SECONDS} s (truncated?)")
+    check_clip_seconds(seconds, max_seconds)
     return seconds
 
 
-def attach_audio(tracks: pd.DataFrame, clips: dict[str, str], collection: str) -> Parsed:
+def attach_audio(
+    tracks: pd.DataFrame, clips: dict[str, str], collection: str, max_clip_seconds: float = MAX_CLIP_SECONDS
+) -> Parsed:
     """Add audio path and duration; a track with an unreadable clip or no data at all is set aside.
 
-    A track whose clip is missing or unreadable stays when a shipped feature row describes it (its
-    audio path is then null); otherwise it goes to quarantine. Unreadable clips are quarantined either way.
+    A track whose clip is missing, unreadable or longer than ``max_clip_seconds`` stays when a shipped
+    feature row describes it (its audio path is then null); otherwise it goes to quarantine. Unreadable and
+    too long clips are quarantined either way.
     """
-    bad: list[BadRecord] = []
+    bad = BadRecords()
     paths, durations, keep = [], [], []
     for track_id, shipped in zip(tracks["track_id"], tracks["has_shipped_features"], strict=True):
         path, duration = clips.get(track_id), np.nan
         if path is not None:
             try:
-                duration = probe_clip(path)
+                duration = probe_clip(path, max_clip_seconds)
             except Exception as error:
-                bad.append(BadRecord(path, None, f"undecodable audio: {type(error).__name__}: {error}", track_id))
+                bad.append(BadRecord(path, None, failure_reason("undecodable audio", error), track_id))
                 path = None
         elif not shipped:
             bad.append(BadRecord(collection, None, "no audio clip and no shipped feature row", f"track {track_id}"))
@@ -253,7 +258,7 @@ def attach_audio(tracks: pd.DataFrame, clips: dict[str, str], collection: str) -
     return Parsed(frame.reset_index(drop=True), bad)
 
 
-def clean_fma(manifest: pd.DataFrame, seed: int) -> Parsed:
+def clean_fma(manifest: pd.DataFrame, seed: int, max_clip_seconds: float = MAX_CLIP_SECONDS) -> Parsed:
     """FMA tracks with genre, split (FMA's own when present), clip path and duration."""
     tracks_path = manifest_lookup(manifest, FMA_TRACKS_FILE)
     if tracks_path is None:
@@ -261,12 +266,12 @@ def clean_fma(manifest: pd.DataFrame, seed: int) -> Parsed:
     parsed = read_fma_tracks(tracks_path)
     clips, clip_bad = fma_clip_paths(manifest)
     tracks = parsed.frame.assign(split=assign_fma_splits(parsed.frame, seed), has_shipped_features=False)
-    with_audio = attach_audio(tracks, clips, "fma")
+    with_audio = attach_audio(tracks, clips, "fma", max_clip_seconds)
     frame = with_audio.frame.assign(collection="fma")
-    return Parsed(frame[TRACK_COLUMNS], [*parsed.bad, *clip_bad, *with_audio.bad])
+    return Parsed(frame[TRACK_COLUMNS], BadRecords.concat(parsed.bad, clip_bad, with_audio.bad))
 
 
-def clean_gtzan(manifest: pd.DataFrame) -> Parsed:
+def clean_gtzan(manifest: pd.DataFrame, max_clip_seconds: float = MAX_CLIP_SECONDS) -> Parsed:
     """GTZAN tracks from the clips and the shipped feature table, split by clip number."""
     clips, bad = gtzan_clip_paths(manifest)
     shipped = shipped_gtzan_features(manifest)
@@ -284,9 +289,9 @@ def clean_gtzan(manifest: pd.DataFrame) -> Parsed:
             "has_shipped_features": [track_id in shipped_ids for track_id in genres],
         }
     )
-    with_audio = attach_audio(tracks, clips, "gtzan")
+    with_audio = attach_audio(tracks, clips, "gtzan", max_clip_seconds)
     frame = with_audio.frame.assign(collection="gtzan")
-    return Parsed(frame[TRACK_COLUMNS], [*bad, *with_audio.bad])
+    return Parsed(frame[TRACK_COLUMNS], BadRecords.concat(bad, with_audio.bad))
 
 
 def combine_tracks(parts: list[pd.DataFrame]) -> pd.DataFrame:

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from assets.audio.feature_table import track_key
-from assets.audio.features import load_clip
+from assets.audio.features import MAX_CLIP_SECONDS, load_clip
+from assets.common.quarantine import failure_reason
 
 HOP_LENGTH = 512
 SILENCE_DB = -80.0  # what padding beyond the end of a short clip looks like in dB
@@ -19,7 +20,8 @@ SILENCE_DB = -80.0  # what padding beyond the end of a short clip looks like in 
 
 @dataclass(frozen=True)
 class MelResult:
-    """One clip's log-mel window (frames x mels, float32) or the reason it failed."""
+    """One clip's log-mel window (frames x mels, float32) or the reason it could not be used (its quarantine
+    reason)."""
 
     key: str
     path: str
@@ -42,12 +44,12 @@ def log_mel_window(signal: np.ndarray, n_mels: int, frames: int) -> np.ndarray:
     return np.concatenate([log_mel.astype(np.float32), padding])
 
 
-def mel_for_clip(key: str, path: str, n_mels: int, frames: int) -> MelResult:
-    """Decode one clip and take its log-mel window; a failure is reported, not raised."""
+def mel_for_clip(key: str, path: str, n_mels: int, frames: int, max_seconds: float = MAX_CLIP_SECONDS) -> MelResult:
+    """Decode one clip and take its log-mel window; a failure or a too long clip is reported, not raised."""
     try:
-        return MelResult(key, path, log_mel_window(load_clip(path), n_mels, frames))
+        return MelResult(key, path, log_mel_window(load_clip(path, max_seconds), n_mels, frames))
     except Exception as error:
-        return MelResult(key, path, None, f"{type(error).__name__}: {error}")
+        return MelResult(key, path, None, failure_reason("log-mel failed", error))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from assets.common.expectations import validate_frame
 from assets.common.quarantine import NoGoodRecordsError, write_quarantine
 from assets.common.tfrecords import write_shards
 from assets.lyrics.checks import clean_lyrics_expectations
-from assets.lyrics.parse import parse_lyrics_files
+from assets.lyrics.parse import MAX_FIELD_CHARACTERS, parse_lyrics_files
 from assets.lyrics.vocabulary import Vocabulary, build_vocabulary
 from assets.lyrics.windows import MAX_ORDERED_SHARDS, assign_splits, build_streams, fit_streams, window_examples
 from resources.lake import LakeResource
@@ -19,14 +19,26 @@ from resources.lake import LakeResource
 DOMAIN = "lyrics"
 
 
+class CleanLyricsConfig(dg.Config):
+    max_field_characters: int = Field(
+        default=MAX_FIELD_CHARACTERS,
+        gt=0,
+        description="Longest CSV field read, in characters (the longest real lyric has 3,291). A record with a "
+        "longer field is quarantined with its row number; the records after it are kept.",
+    )
+
+
 @dg.asset(group_name=DOMAIN, kinds={"pandas"})
-def clean_lyrics(context: dg.AssetExecutionContext, lake: LakeResource, raw_lyrics_files: pd.DataFrame) -> pd.DataFrame:
+def clean_lyrics(
+    context: dg.AssetExecutionContext, config: CleanLyricsConfig, lake: LakeResource, raw_lyrics_files: pd.DataFrame
+) -> pd.DataFrame:
     """One row per song: artist, title, link and the lyrics with Unix line endings and no trailing spaces.
 
-    Exact duplicates (same artist, same normalized text) are removed and counted; empty or malformed
-    records are quarantined with file, row and reason. The CSV is streamed record by record.
+    Exact duplicates (same artist, same normalized text) are removed and counted; empty, malformed or
+    oversized (`max_field_characters`) records are quarantined with file, row and reason. The CSV is
+    streamed record by record.
     """
-    parsed = parse_lyrics_files([Path(path) for path in raw_lyrics_files["path"]])
+    parsed = parse_lyrics_files([Path(path) for path in raw_lyrics_files["path"]], config.max_field_characters)
     quarantine_path = write_quarantine(lake.quarantine_dir(DOMAIN), "clean_lyrics", parsed.bad_records)
     clean = parsed.frame()
     if clean.empty:
@@ -39,7 +51,7 @@ def clean_lyrics(context: dg.AssetExecutionContext, lake: LakeResource, raw_lyri
             "records_read": parsed.records_read,
             "duplicates_removed": len(parsed.duplicates),
             "duplicates": dg.MetadataValue.json(parsed.duplicates[:50]),
-            "quarantined_records": len(parsed.bad_records),
+            "quarantined_records": parsed.bad_records.total,
             "quarantine": dg.MetadataValue.path(str(quarantine_path)),
             "artists": int(clean["artist"].nunique()),
             "characters": int(clean["characters"].sum()),

@@ -35,6 +35,12 @@ class PianoRollConfig(dg.Config):
     transpose_to_c: bool = Field(
         default=True, description="Transpose each tune to C major / A minor from its first key signature."
     )
+    max_frames_per_tune: int = Field(
+        default=roll_parsing.MAX_FRAMES_PER_TUNE,
+        gt=0,
+        description="Longest tune kept, in frames, checked from the last note end before the roll is allocated "
+        "(the longest real Nottingham tune has 1,788 frames of 0.25 s). A longer tune is quarantined.",
+    )
 
 
 @dg.asset(group_name=DOMAIN, kinds={"pandas", "parquet"})
@@ -44,19 +50,21 @@ def piano_rolls(
     """88-key binary piano rolls (MIDI 21-108) of every Nottingham tune, one row per frame.
 
     Frame t holds the notes sounding at (t+1) x frame length; tunes are transposed to C major / A minor.
-    Corrupt, empty or misplaced MIDI files go to the quarantine with the reason."""
-    tunes, bad = roll_parsing.parse_tunes(raw_nottingham_files, config.frame_seconds, config.transpose_to_c)
+    Corrupt, empty, misplaced or too long (`max_frames_per_tune`) MIDI files go to the quarantine with the reason."""
+    tunes, bad = roll_parsing.parse_tunes(
+        raw_nottingham_files, config.frame_seconds, config.transpose_to_c, config.max_frames_per_tune
+    )
     write_quarantine(lake.quarantine_dir(DOMAIN), "piano_rolls", bad)
     if not tunes:
         raise NoGoodRecordsError.from_records("piano_rolls", bad)
     table = roll_parsing.rolls_to_table(tunes)
     tunes_per_split = {split: sum(tune.split == split for tune in tunes) for split in SPLITS}
-    context.log.info(f"{len(tunes)} tunes, {len(table)} frames, {len(bad)} quarantined problems")
+    context.log.info(f"{len(tunes)} tunes, {len(table)} frames, {bad.total} quarantined problems")
     return dg.Output(
         table,
         metadata={
             **table_metadata(table),
-            "quarantined_records": len(bad),
+            "quarantined_records": bad.total,
             "tunes_per_split": dg.MetadataValue.json(tunes_per_split),
             "mean_active_keys": float(table["active_keys"].map(len).mean()),
             "config": dg.MetadataValue.json(config.model_dump()),

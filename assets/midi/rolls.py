@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 
-from assets.common.quarantine import BadRecord
+from assets.common.quarantine import BadRecord, BadRecords, LimitExceededError
 from assets.common.splits import SPLITS
 
 LOWEST_PITCH = 21  # A0
@@ -26,6 +26,9 @@ MANIFEST_COLUMNS = ("relative_path", "path")
 ROLL_COLUMNS = ["tune_id", "split", "frame", "active_keys", "transposition"]
 # Float timing from tempo maps lands a hair off the frame grid; a microsecond is far below any real onset.
 GRID_TOLERANCE = 1e-6
+# The longest real Nottingham tune is 447 s (1,788 frames of 0.25 s); 20,000 frames (83 minutes at 0.25 s,
+# 1.8 MB of roll) is 11 times that. A hostile tempo map can put a note days in: a roll of tens of GB.
+MAX_FRAMES_PER_TUNE = 20_000
 
 
 @dataclass(frozen=True)
@@ -68,14 +71,36 @@ def unreadable_reason(error: Exception) -> str:
     return f"unreadable MIDI: {type(error).__name__}: {detail}"
 
 
-def notes_to_roll(
-    starts: np.ndarray, ends: np.ndarray, pitches: np.ndarray, frame_seconds: float
-) -> tuple[np.ndarray, int]:
-    """Binary roll (frames x 88) of notes; returns the roll and how many notes fell outside the 88 keys."""
+def roll_frames(ends: np.ndarray, frame_seconds: float) -> int:
+    """Frames of the roll of notes ending at ``ends`` (seconds): the last grid point before the last note end."""
     if frame_seconds <= 0:
         raise ValueError(f"frame_seconds must be positive, got {frame_seconds}")
     duration = float(ends.max()) if len(ends) else 0.0
-    num_frames = max(math.ceil(duration / frame_seconds - GRID_TOLERANCE) - 1, 0)
+    return max(math.ceil(duration / frame_seconds - GRID_TOLERANCE) - 1, 0)
+
+
+def check_roll_frames(frames: int, frame_seconds: float, max_frames: int) -> None:
+    """Refuse a tune of more than ``max_frames`` frames (the asset's ``max_frames_per_tune``) before its roll exists."""
+    if frames > max_frames:
+        raise LimitExceededError(
+            f"tune is {frames} frames ({frames * frame_seconds:.0f} s at {frame_seconds:g} s a frame), longer than "
+            f"the limit of {max_frames} frames (config max_frames_per_tune)"
+        )
+
+
+def notes_to_roll(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    pitches: np.ndarray,
+    frame_seconds: float,
+    max_frames: int = MAX_FRAMES_PER_TUNE,
+) -> tuple[np.ndarray, int]:
+    """Binary roll (frames x 88) of notes; returns the roll and how many notes fell outside the 88 keys.
+
+    Raises LimitExceededError, before allocating anything, when the roll would have more than ``max_frames``.
+    """
+    num_frames = roll_frames(ends, frame_seconds)
+    check_roll_frames(num_frames, frame_seconds, max_frames)
     roll = np.zeros((num_frames, NUM_KEYS), dtype=np.uint8)
     keys = pitches.astype(int) - LOWEST_PITCH
     inside = (keys >= 0) & (keys < NUM_KEYS)
@@ -88,9 +113,14 @@ def notes_to_roll(
 
 
 def parse_tune(
-    path: Path, relative_path: str, frame_seconds: float, transpose_to_c: bool
+    path: Path,
+    relative_path: str,
+    frame_seconds: float,
+    transpose_to_c: bool,
+    max_frames: int = MAX_FRAMES_PER_TUNE,
 ) -> tuple[ParsedTune | None, list[BadRecord]]:
-    """Parse one MIDI file into a roll; a file that cannot be used comes back as a BadRecord instead."""
+    """Parse one MIDI file into a roll; a file that cannot be used, or whose roll would have more than
+    ``max_frames`` frames, comes back as a BadRecord instead."""
     split = split_of(relative_path)
     if split is None:
         return None, [BadRecord(relative_path, None, f"not inside a {'/'.join(SPLITS)} folder")]
@@ -107,7 +137,10 @@ def parse_tune(
     starts = np.array([note.start for note in notes])
     ends = np.array([note.end for note in notes])
     pitches = np.array([note.pitch for note in notes]) + shift
-    roll, outside = notes_to_roll(starts, ends, pitches, frame_seconds)
+    try:
+        roll, outside = notes_to_roll(starts, ends, pitches, frame_seconds, max_frames)
+    except LimitExceededError as error:
+        return None, [BadRecord(relative_path, None, str(error))]
     bad: list[BadRecord] = []
     if outside:
         bad.append(BadRecord(relative_path, None, f"{outside} notes outside MIDI 21-108 after a shift of {shift}"))
@@ -125,14 +158,17 @@ def require_columns(frame: pd.DataFrame, columns: tuple[str, ...] | list[str], w
 
 
 def parse_tunes(
-    files: pd.DataFrame, frame_seconds: float = 0.25, transpose_to_c: bool = True
-) -> tuple[list[ParsedTune], list[BadRecord]]:
+    files: pd.DataFrame,
+    frame_seconds: float = 0.25,
+    transpose_to_c: bool = True,
+    max_frames: int = MAX_FRAMES_PER_TUNE,
+) -> tuple[list[ParsedTune], BadRecords]:
     """Parse every file of a raw manifest; returns the good tunes and the quarantined problems."""
     require_columns(files, MANIFEST_COLUMNS, "raw MIDI manifest")
     tunes: list[ParsedTune] = []
-    bad: list[BadRecord] = []
+    bad = BadRecords()
     for relative_path, path in zip(files["relative_path"], files["path"], strict=True):
-        tune, problems = parse_tune(Path(path), relative_path, frame_seconds, transpose_to_c)
+        tune, problems = parse_tune(Path(path), relative_path, frame_seconds, transpose_to_c, max_frames)
         bad.extend(problems)
         if tune is not None:
             tunes.append(tune)

@@ -39,12 +39,12 @@ def performance_notes(
     write_quarantine(lake.quarantine_dir(DOMAIN), "performance_notes", bad)
     if notes.empty and len(raw_piano_velocity_files):
         raise NoGoodRecordsError.from_records("performance_notes", bad)
-    context.log.info(f"{len(notes)} notes from {notes['performance'].nunique()} performances, {len(bad)} problems")
+    context.log.info(f"{len(notes)} notes from {notes['performance'].nunique()} performances, {bad.total} problems")
     return dg.Output(
         notes,
         metadata={
             **table_metadata(notes),
-            "quarantined_records": len(bad),
+            "quarantined_records": bad.total,
             "performances": int(notes["performance"].nunique()),
         },
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from assets.common.quarantine import BadRecord
+from assets.common.quarantine import BadRecord, BadRecords
 from assets.midi.rolls import LOWEST_PITCH, NUM_KEYS, load_midi, require_columns, unreadable_reason
 
 NOTE_COLUMNS = ["performance", "note_index", "onset", "offset", "pitch", "velocity", "sustain"]
@@ -80,10 +80,14 @@ def parse_performance(path: str, name: str) -> tuple[pd.DataFrame | None, list[B
     return frame.reset_index(drop=True)[NOTE_COLUMNS], bad
 
 
-def parse_performances(files: pd.DataFrame) -> tuple[pd.DataFrame, list[BadRecord]]:
-    """Every performance of a raw manifest as one note table, plus the quarantined problems."""
+def parse_performances(files: pd.DataFrame) -> tuple[pd.DataFrame, BadRecords]:
+    """Every performance of a raw manifest as one note table, plus the quarantined problems.
+
+    Notes are kept as a table per note, never as per-tick or per-frame arrays, so a note far into the file
+    costs no memory; pretty_midi itself refuses files whose last tick is past 10 million.
+    """
     require_columns(files, ("relative_path", "path"), "raw piano-velocity manifest")
-    frames, bad = [], []
+    frames, bad = [], BadRecords()
     for relative_path, path in zip(files["relative_path"], files["path"], strict=True):
         notes, problems = parse_performance(path, relative_path)
         bad.extend(problems)

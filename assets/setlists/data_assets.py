@@ -33,7 +33,7 @@ def clean_setlists(
     parsed = parse_setlist_files(raw_phish_files)
     quarantine_path = write_quarantine(lake.quarantine_dir(DOMAIN), "clean_setlists", parsed.bad_records)
     if parsed.bad_records:
-        context.log.warning(f"{len(parsed.bad_records)} bad records quarantined in {quarantine_path}")
+        context.log.warning(f"{parsed.bad_records.total} bad records quarantined in {quarantine_path}")
     clean = parsed.rows
     return dg.Output(
         clean,
@@ -42,7 +42,7 @@ def clean_setlists(
             "shows": int(clean["show_id"].nunique()),
             "songs": int(clean["title"].nunique()),
             "duplicates_removed": parsed.duplicates_removed,
-            "quarantined_records": len(parsed.bad_records),
+            "quarantined_records": parsed.bad_records.total,
             "quarantine": dg.MetadataValue.path(str(quarantine_path)),
             "first_show": str(clean["showdate"].min()),
             "last_show": str(clean["showdate"].max()),

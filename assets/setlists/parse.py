@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.common.quarantine import BadRecord, NoGoodRecordsError
+from assets.common.quarantine import BadRecord, BadRecords, NoGoodRecordsError
 
 REQUIRED_COLUMNS = ("showdate", "position", "set", "song", "venue", "trans_mark")
 OPTIONAL_COLUMNS = (
@@ -38,7 +38,7 @@ class ParsedSetlists:
     """Rows that parsed, the rows and files set aside, and how many exact duplicates were removed."""
 
     rows: pd.DataFrame
-    bad_records: list[BadRecord] = field(default_factory=list)
+    bad_records: BadRecords = field(default_factory=BadRecords)
     duplicates_removed: int = 0
 
 
@@ -115,7 +115,7 @@ def _split_bad_rows(frame: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[
 
 def parse_setlist_files(files: pd.DataFrame) -> ParsedSetlists:
     """Read every file of a raw manifest (`relative_path`, `path`), drop exact duplicates, build shows."""
-    frames, bad_records = [], []
+    frames, bad_records = [], BadRecords()
     for relative_path, path in zip(files["relative_path"], files["path"], strict=True):
         frame, bad = read_setlist_file(Path(path), relative_path)
         frames.append(frame)

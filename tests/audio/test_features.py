@@ -22,6 +22,7 @@ from assets.audio.features import (
     map_clips,
 )
 from assets.audio.median import hpss, median_filter_axis
+from assets.audio.spectrograms import mel_for_clip
 
 
 def synthetic_clip(seconds: float = 3.0, seed: int = 0) -> np.ndarray:
@@ -132,6 +133,43 @@ def test_feature_table_uses_clips_then_the_shipped_rows(tmp_path: Path) -> None:
         ("gtzan", "no clip and no shipped feature row"),
     ]
     assert features["length"].iloc[0] == 33_075
+
+
+def test_a_clip_longer_than_the_limit_is_quarantined_without_being_decoded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import librosa
+
+    good, long = tmp_path / "blues.00000.wav", tmp_path / "blues.00001.wav"
+    soundfile.write(good, synthetic_clip(1.5), 22_050)
+    soundfile.write(long, synthetic_clip(3.0), 22_050)
+    decoded: list[str] = []
+    load = librosa.load
+
+    def recording_load(path: str, **options: Any) -> Any:
+        decoded.append(Path(path).name)
+        return load(path, **options)
+
+    monkeypatch.setattr(librosa, "load", recording_load)
+    tracks = pd.DataFrame(
+        {
+            "collection": "gtzan",
+            "track_id": ["blues.00000", "blues.00001"],
+            "genre": "blues",
+            "split": "train",
+            "audio_path": [str(good), str(long)],
+        }
+    )
+    features, bad = build_feature_table(tracks, {"gtzan": shipped_table(["blues.00001"])}, 1, max_clip_seconds=2.5)
+    reason = "clip is 3.0 s, longer than the limit of 2.5 s (config max_clip_seconds)"
+    assert features[["track_id", "feature_source"]].values.tolist() == [
+        ["blues.00000", "audio"],
+        ["blues.00001", "shipped"],
+    ]
+    assert [(Path(record.file).name, record.reason) for record in bad] == [("blues.00001.wav", reason)]
+    mels = [mel_for_clip(key, str(path), 16, 8, max_seconds=2.5) for key, path in (("g", good), ("l", long))]
+    assert mels[0].mel.shape == (8, 16) and (mels[1].mel, mels[1].error) == (None, reason)
+    assert decoded == ["blues.00000.wav", "blues.00000.wav"]  # the long clip was never decoded
 
 
 def _keys_in_a_daemon(results: Any) -> None:

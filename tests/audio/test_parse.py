@@ -145,6 +145,18 @@ def test_gtzan_table_rows_and_clips_merge_and_split_by_number(tmp_path: Path) ->
     assert parsed.bad == []
 
 
+def test_a_clip_longer_than_the_limit_is_quarantined_from_its_header(tmp_path: Path) -> None:
+    folder = tmp_path / "gtzan"
+    for genre, number, seconds in (("blues", 1, 2.0), ("jazz", 2, 2.0), ("rock", 3, 3.0)):
+        write_tone(folder / gtzan_clip_path(genre, number), seconds)
+    parsed = clean_gtzan(manifest(folder, (".csv", ".wav")), max_clip_seconds=2.5)
+    assert parsed.frame["track_id"].tolist() == ["blues.00001", "jazz.00002"]
+    assert parsed.frame["audio_path"].notna().all()
+    assert [(Path(bad.file).name, bad.reason) for bad in parsed.bad] == [
+        ("rock.00003.wav", "clip is 3.0 s, longer than the limit of 2.5 s (config max_clip_seconds)")
+    ]
+
+
 def test_gtzan_table_quarantines_non_numeric_rows(tmp_path: Path) -> None:
     table = pd.DataFrame({"filename": ["pop.00001.wav", "pop.00002.wav", "notaclip"], "length": [1, "x", 1]})
     table = table.assign(**{column: 0.5 for column in FEATURE_COLUMNS}, label="pop")

@@ -4,7 +4,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from assets.common.quarantine import BadRecord, NoGoodRecordsError, write_quarantine
+from assets.common.quarantine import (
+    QUARANTINE_KEPT_RECORDS,
+    BadRecord,
+    BadRecords,
+    NoGoodRecordsError,
+    write_quarantine,
+)
 from assets.common.splits import split_by_order, stratified_split
 
 
@@ -40,3 +46,23 @@ def test_quarantine_records_file_row_and_reason(tmp_path: Path) -> None:
 def test_no_good_records_error_names_the_file_and_row() -> None:
     error = NoGoodRecordsError.from_records("phish", [BadRecord("2001.csv", 3, "missing column 'song'")])
     assert "2001.csv, row 3: missing column 'song'" in str(error)
+
+
+def test_bad_records_keep_the_first_ones_and_count_them_all() -> None:
+    first = BadRecords((BadRecord("a.csv", row, "bad") for row in range(1, 6)), keep=3)
+    assert [record.row for record in first] == [1, 2, 3] and first.total == 5
+    joined = BadRecords.concat(first, [BadRecord("b.csv", 1, "bad")])
+    assert (len(joined), joined.total) == (4, 6)
+    joined += BadRecords([BadRecord("c.csv", 1, "bad")] * 4, keep=2)
+    assert (len(joined), joined.total) == (6, 10)
+
+
+def test_the_quarantine_file_is_capped_and_its_metadata_has_the_true_total(tmp_path: Path) -> None:
+    total = QUARANTINE_KEPT_RECORDS + 5
+    for name, records in [
+        ("capped", BadRecords(BadRecord("a.csv", row, "bad") for row in range(1, total + 1))),
+        ("plain_list", [BadRecord("a.csv", row, "bad") for row in range(1, total + 1)]),
+    ]:
+        frame = pd.read_parquet(write_quarantine(tmp_path, name, records))
+        assert frame["row"].tolist() == list(range(1, QUARANTINE_KEPT_RECORDS + 1)), name
+        assert frame.attrs == {"quarantined_records": total, "kept_records": QUARANTINE_KEPT_RECORDS}, name

@@ -84,6 +84,27 @@ def test_a_record_cut_at_the_end_of_the_file_is_quarantined(tmp_path: Path) -> N
     assert [(record.row, "malformed CSV" in record.reason) for record in parsed.bad_records] == [(2, True)]
 
 
+def test_a_field_over_the_limit_quarantines_its_record_and_every_other_record_is_kept(tmp_path: Path) -> None:
+    words = "la " * 200  # 600 characters
+    payload = (
+        HEADER
+        + b'A,Good,/g,"fine words"\r\n'
+        + f'A,Huge,/h,"{words}\n""{words}""\n{words}\n"\r\n'.encode()  # quoted, over several lines
+        + b'B,Later,/l,"later, ""quoted""\nwords"\r\n'
+        + f"C,Bare,/b,{words}\r\n".encode()  # unquoted
+        + f'D,Line,/d,"{"y" * 5000}"\r\n'.encode()  # a line no record within the limit has: never read whole
+        + b'E,Last,/e,"last words"\r\n'
+    )
+    limit_before = csv.field_size_limit()
+    parsed = parse_songdata(_write(tmp_path, payload), max_field_characters=500)
+    assert parsed.frame()["song"].tolist() == ["Good", "Later", "Last"]
+    assert parsed.frame()["text"].tolist()[1] == 'later, "quoted"\nwords'
+    reason = "a field is longer than the limit of 500 characters (config max_field_characters)"
+    assert [(record.row, record.reason) for record in parsed.bad_records] == [(2, reason), (4, reason), (5, reason)]
+    assert csv.field_size_limit() == limit_before  # the process-wide csv setting is put back
+    assert len(parse_songdata(_write(tmp_path, payload)).frame()) == 6  # the default limit keeps them all
+
+
 def test_missing_columns_name_the_file_and_the_expected_columns(tmp_path: Path) -> None:
     path = _write(tmp_path, b'artist,text\r\nA,"words"\r\n')
     with pytest.raises(ValueError, match=r"songdata\.csv: missing columns \['song', 'link'\]"):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import mido
 import numpy as np
 import pandas as pd
 import pytest
 
+from assets.common.fingerprint import manifest
+from assets.common.quarantine import LimitExceededError
 from assets.midi.rolls import (
     NUM_KEYS,
     notes_to_roll,
@@ -102,6 +107,29 @@ def test_table_round_trip_and_summary(raw_manifest: pd.DataFrame) -> None:
     assert summary["highest_key"].max() <= 87
 
 
+def write_slow_tune(path: Path, end_tick: int) -> Path:
+    """One note from tick 0 to ``end_tick`` at one tick a beat and the slowest MIDI tempo (16.8 s a beat)."""
+    midi = mido.MidiFile(type=1, ticks_per_beat=1)
+    notes = [mido.Message("note_on", note=60, velocity=90), mido.Message("note_off", note=60, time=end_tick)]
+    midi.tracks.extend([mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=0xFFFFFF)]), mido.MidiTrack(notes)])
+    midi.save(str(path))
+    return path
+
+
+def test_a_tune_over_the_frame_limit_is_quarantined_before_its_roll_is_allocated(raw_folder: Path) -> None:
+    write_slow_tune(raw_folder / "train" / "slow_7.mid", end_tick=400)  # 6,711 s: 26,843 frames
+    tunes, bad = parse_tunes(manifest(raw_folder, (".mid",)), 0.25, transpose_to_c=True)
+    assert sorted(tune.tune_id for tune in tunes) == ["train/jigs_2", "train/reels_1", "valid/reels_5"]
+    reasons = {record.file: record.reason for record in bad}
+    assert reasons["train/slow_7.mid"] == (
+        "tune is 26843 frames (6711 s at 0.25 s a frame), longer than the limit of 20000 frames "
+        "(config max_frames_per_tune)"
+    )
+    # A note 9.9 million ticks in at that tempo would be a 58 GB roll: refused before anything is allocated.
+    with pytest.raises(LimitExceededError, match=r"tune is 6643777\d\d frames"):
+        notes_to_roll(np.array([0.0]), np.array([9.9e6 * 16.777215]), np.array([60]), 0.25)
+
+
 def test_roll_to_midi_round_trips_through_the_parser(tmp_path, raw_manifest: pd.DataFrame) -> None:
     tunes, _ = parse_tunes(raw_manifest, transpose_to_c=False)
     path = roll_to_midi(tunes[0].roll, tmp_path / "valid" / "again.mid", 0.25)
@@ -125,3 +153,19 @@ def test_piano_rolls_asset_fails_clearly_when_no_file_is_usable(raw_folder, tmp_
         piano_rolls(dg.build_asset_context(), config=PianoRollConfig(), lake=lake, raw_nottingham_files=only_bad)
     quarantine = pd.read_parquet(lake.quarantine_dir("midi") / "piano_rolls.parquet")
     assert sorted(quarantine["file"]) == ["train/empty_3.mid", "train/garbage_4.mid"]
+
+
+def test_piano_rolls_asset_applies_its_frame_limit(raw_folder: Path, tmp_path: Path) -> None:
+    import dagster as dg
+
+    from assets.midi.roll_assets import PianoRollConfig, piano_rolls
+    from resources.lake import LakeResource
+
+    files = manifest(raw_folder, (".mid",))
+    config = PianoRollConfig(max_frames_per_tune=6)  # reels_1 lasts 2 s: 7 frames; the others 5
+    output = piano_rolls(dg.build_asset_context(), config, LakeResource(home=str(tmp_path)), files)
+    assert sorted(set(output.value["tune_id"])) == ["train/jigs_2", "valid/reels_5"]
+    assert output.metadata["quarantined_records"].value == 4  # reels_1, and the empty, garbage and loose files
+    quarantine = pd.read_parquet(LakeResource(home=str(tmp_path)).quarantine_dir("midi") / "piano_rolls.parquet")
+    reasons = dict(zip(quarantine["file"], quarantine["reason"], strict=True))
+    assert reasons["train/reels_1.mid"].startswith("tune is 7 frames (2 s at 0.25 s a frame), longer than the limit")
