@@ -4,7 +4,9 @@
                                   [--output FILE]
 
 Measures the import time of the code location, the sample-data generation of every source, the full
-materialization of the sample graph (wall time and peak memory of the child process), TFRecord
+materialization of the sample graph with the default executor set-up (steps forked from a preloaded
+forkserver) and the one before it (a fresh interpreter per step), side by side (wall time, mean step
+start-up, ratio, peak memory of the child processes), TFRecord
 against parquet write/read throughput (bench/formats.py), training examples/s from tf.data against
 in-memory NumPy (bench/input_pipeline.py), and the sample graph's wall time with the local executor
 against Celery with two workers (bench/executors.py; needs redis-server). bench/README.md has the
@@ -32,10 +34,15 @@ from assets.common.sources import RAW_SOURCES  # noqa: E402
 Row = tuple[str, float, str]
 
 
-def measure_import() -> Row:
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import pipelines"], cwd=REPOSITORY, check=True)
-    return ("import pipelines (fresh process)", time.perf_counter() - started, "s")
+IMPORT_PROBE = "import time; started = time.perf_counter(); import pipelines; print(time.perf_counter() - started)"
+
+
+def measure_import(repeats: int = 5) -> Row:
+    """`import pipelines` in a fresh process, the median of ``repeats`` (the interpreter's own start-up apart)."""
+    command = [sys.executable, "-c", IMPORT_PROBE]
+    runs = [subprocess.run(command, cwd=REPOSITORY, check=True, capture_output=True, text=True) for _ in range(repeats)]
+    seconds = sorted(float(run.stdout) for run in runs)
+    return (f"import pipelines (fresh process, median of {repeats})", seconds[repeats // 2], "s")
 
 
 def measure_sample_generation(root: Path) -> list[Row]:
@@ -50,24 +57,68 @@ def measure_sample_generation(root: Path) -> list[Row]:
     return rows
 
 
-def measure_materialization(home: Path) -> list[Row]:
-    command = [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "--select", "*", "-m", "pipelines",
-               "-c", "pipelines/sample_run_config.yaml"]  # fmt: skip
-    started = time.perf_counter()
-    subprocess.run(
-        command,
-        cwd=REPOSITORY,
-        check=True,
-        env={**_environment(), "ENCORE_HOME": str(home)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    elapsed = time.perf_counter() - started
+EXECUTOR_SET_UPS = {
+    # What the README's command runs: each step forked from a server that preloaded the code location.
+    "forkserver (default)": {},
+    # Before: a fresh interpreter per step, which imports Dagster, `pipelines` and TensorFlow again.
+    "spawn (before)": {"execution": {"config": {"start_method": "spawn"}}},
+}
+
+
+def measure_materialization(scratch: Path) -> list[Row]:
+    """The README's materialization (through the `encore` launcher, so with the shipped instance config)
+    with each executor set-up, one after the other into fresh homes: wall time, mean step start-up."""
+    import yaml
+
+    sample_config = yaml.safe_load((REPOSITORY / "pipelines" / "sample_run_config.yaml").read_text())
+    rows, walls = [], {}
+    for label, overrides in EXECUTOR_SET_UPS.items():
+        home = scratch / label.split()[0]
+        config = home / "run_config.yaml"
+        home.mkdir(parents=True)
+        config.write_text(yaml.safe_dump({**sample_config, **overrides}))
+        command = [sys.executable, "-m", "resources.instance", "dagster", "asset", "materialize", "--select", "*",
+                   "-m", "pipelines", "-c", str(config)]  # fmt: skip
+        environment = {key: value for key, value in _environment().items() if key != "DAGSTER_HOME"}
+        started = time.perf_counter()
+        subprocess.run(
+            command,
+            cwd=REPOSITORY,
+            check=True,
+            env={**environment, "ENCORE_HOME": str(home)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        walls[label] = time.perf_counter() - started
+        steps, start_up = step_start_up(home / "dagster")
+        rows += [
+            (f"materialize every asset on the sample, {label}", walls[label], "s"),
+            (f"  mean step start-up ({steps} steps), {label}", start_up, "s"),
+        ]
     peak_megabytes = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return [
-        ("materialize every asset on the sample", elapsed, "s"),
-        ("peak memory of one child process", peak_megabytes, "MB"),
-    ]
+    before, after = walls["spawn (before)"], walls["forkserver (default)"]
+    return [*rows, ("  speed-up of the default set-up", before / after, "x"), ("peak memory of one child process",
+            peak_megabytes, "MB")]  # fmt: skip
+
+
+def step_start_up(dagster_home: Path) -> tuple[int, float]:
+    """Steps of the instance's one run and the mean time from 'launching the step's process' to 'step
+    started': what each step pays before its own code runs."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        (run,) = instance.get_runs(limit=1)
+        starting, started = {}, {}
+        for entry in instance.all_logs(run.run_id):
+            event = entry.dagster_event
+            if event is None or event.step_key is None:
+                continue
+            if event.event_type == dg.DagsterEventType.STEP_WORKER_STARTING:
+                starting.setdefault(event.step_key, entry.timestamp)
+            elif event.event_type == dg.DagsterEventType.STEP_START:
+                started.setdefault(event.step_key, entry.timestamp)
+    waits = [started[step] - starting[step] for step in started if step in starting]
+    return len(waits), sum(waits) / max(len(waits), 1)
 
 
 def _environment() -> dict[str, str]:
@@ -88,7 +139,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         rows += measure_sample_generation(Path(scratch) / "raw")
         if not arguments.skip_materialize:
-            rows += measure_materialization(Path(scratch) / "home")
+            rows += measure_materialization(Path(scratch) / "materialize")
         if not arguments.skip_formats:
             from bench import formats
 
