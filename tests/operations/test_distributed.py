@@ -46,6 +46,8 @@ WORKER_QUEUES = {"cpu": "dagster", "gpu": "dagster,gpu"}
 # A bound, not an expectation: the whole midi group takes about a minute per executor on two idle
 # cores, and several times that on a machine shared with other trainings.
 RUN_TIMEOUT = 900
+BROKER_PASSWORD = "encore-test-broker-secret"
+WORKER_CONFIG = str(REPOSITORY / "resources" / "celery_worker")  # holds dagster_celery_config.py
 # The sample-sized settings the README's materialization uses (the defaults are sized for real data).
 SAMPLE_RUN_CONFIG = REPOSITORY / "pipelines" / "sample_run_config.yaml"
 
@@ -69,8 +71,11 @@ class StepPlacement:
 
 def _redis_answers(port: int) -> bool:
     with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
-        connection.sendall(b"PING\r\n")
-        return connection.recv(16).startswith(b"+PONG")
+        connection.sendall(f"AUTH {BROKER_PASSWORD}\r\nPING\r\n".encode())
+        replies = b""
+        while b"PONG" not in replies and (reply := connection.recv(64)):
+            replies += reply
+        return replies.startswith(b"+OK") and b"+PONG" in replies
     return False
 
 
@@ -94,8 +99,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     environment = base_environment(dagster_home, scratch / "encore")
     environment.update(
         ENCORE_EXECUTOR="celery",
-        ENCORE_CELERY_BROKER=f"redis://127.0.0.1:{port}/0",
-        ENCORE_CELERY_BACKEND=f"redis://127.0.0.1:{port}/1",
+        # An authenticated broker, as docs/deploy.md requires: whoever can write to it runs code on the workers.
+        ENCORE_CELERY_BROKER=f"redis://:{BROKER_PASSWORD}@127.0.0.1:{port}/0",
+        ENCORE_CELERY_BACKEND=f"redis://:{BROKER_PASSWORD}@127.0.0.1:{port}/1",
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")])),
         PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),
         MLFLOW_TRACKING_URI=mlflow_url,
@@ -103,7 +109,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     # Before any worker starts: several processes creating one SQLite instance at once break it.
     subprocess.run([str(BIN / "dagster"), "instance", "migrate"], env=environment, check=True, timeout=120)
     with contextlib.ExitStack() as stack:
-        redis_command = [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        redis_command = [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                         "--requirepass", BROKER_PASSWORD]  # fmt: skip
         stack.enter_context(running(redis_command, scratch / "redis.log", environment))
         wait_until(lambda: _redis_answers(port), timeout=30, what=f"redis-server on port {port}")
         mlflow_command = [
@@ -115,15 +122,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         wait_until(lambda: http_ok(f"{mlflow_url}/health"), timeout=90, what=f"mlflow server on {mlflow_url}")
         workers = {}
         for name, queues in WORKER_QUEUES.items():
+            # docs/deploy.md's worker command: settings from resources/celery_worker, the broker's password
+            # from the environment (`dagster-celery worker start` would write it into DAGSTER_HOME).
             command = [
-                str(BIN / "dagster-celery"),
-                *("worker", "start", "-A", "dagster_celery.app", "-n", name),
-                *("-y", str(REPOSITORY / "docs" / "deploy" / "celery-worker.yaml")),
-                *("-q", queues),
-                *("--", "--concurrency=1", "--without-gossip", "--without-mingle"),
-            ]
+                str(BIN / "celery"), *("-A", "dagster_celery.app", "worker", "--prefetch-multiplier=1", "-l", "INFO"),
+                *("-Q", queues, "-n", f"{name}@%h", "--concurrency=1", "--without-gossip", "--without-mingle"),
+            ]  # fmt: skip
+            paths = os.pathsep.join([environment["PYTHONPATH"], WORKER_CONFIG])
+            worker_environment = {**environment, "PYTHONPATH": paths}
             log = scratch / f"worker-{name}.log"
-            workers[name] = (stack.enter_context(running(command, log, environment)), log)
+            workers[name] = (stack.enter_context(running(command, log, worker_environment)), log)
         for name, (process, log) in workers.items():
             wait_until(
                 lambda process=process, log=log: _worker_ready(log, process), timeout=90, what=f"Celery worker {name}"
@@ -234,6 +242,17 @@ def celery_run(cluster: Cluster) -> tuple[dg.DagsterRun, dict[str, StepPlacement
         json.dumps({step: vars(placement) for step, placement in sorted(placements.items())}, indent=2)
     )
     return run, placements
+
+
+def test_no_file_holds_the_broker_password(cluster: Cluster, celery_run: tuple) -> None:
+    """Workers and runs read the broker URL from the environment: nothing they write contains its password."""
+    leaked = [
+        path
+        for root in (cluster.dagster_home, cluster.encore_home)
+        for path in root.rglob("*")
+        if path.is_file() and BROKER_PASSWORD.encode() in path.read_bytes()
+    ]
+    assert leaked == []
 
 
 def test_the_domain_runs_on_both_workers(cluster: Cluster, celery_run: tuple) -> None:
