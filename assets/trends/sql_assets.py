@@ -13,9 +13,11 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from pydantic import Field
 
 from assets.common.dagster_metadata import table_metadata
 from assets.common.quarantine import NoGoodRecordsError, write_quarantine
+from assets.trends.day_range import EARLIEST_DAY, LATEST_DAY, DayRange
 from assets.trends.dbt_project import DBT_PROJECT_DIR, dbt_executable, ensure_manifest
 from assets.trends.parse import parse_tianchi_files
 from resources.duckdb import DuckDBResource
@@ -31,15 +33,34 @@ SOURCE_TABLES = {
 }
 
 
+class TianchiTablesConfig(dg.Config):
+    earliest_day: str = Field(
+        default=EARLIEST_DAY,
+        description="First accepted day (YYYY-MM-DD) of an action's Ds and of the aggregate series; an earlier "
+        "day is quarantined with the day and the range named, so a typo such as 1915 cannot stretch the "
+        "zero-filled daily calendar. Songs' publish_time is not limited (old catalogue songs are real).",
+    )
+    latest_day: str = Field(
+        default=LATEST_DAY,
+        description="Last accepted day (YYYY-MM-DD), the same way. The competition's data cover "
+        "2015-03-01 .. 2015-08-30.",
+    )
+
+
 @dg.multi_asset(
     outs={name: dg.AssetOut(description=description, kinds={"pandas"}) for name, description in SOURCE_TABLES.items()},
     group_name=DOMAIN,
 )
 def tianchi_tables(
-    context: dg.AssetExecutionContext, raw_tianchi_files: pd.DataFrame, lake: LakeResource
+    context: dg.AssetExecutionContext,
+    config: TianchiTablesConfig,
+    raw_tianchi_files: pd.DataFrame,
+    lake: LakeResource,
 ) -> tuple[dg.Output, dg.Output, dg.Output]:
-    """The Tianchi files parsed into typed tables, whichever form they come in; bad rows quarantined."""
-    tables = parse_tianchi_files(raw_tianchi_files["path"])
+    """The Tianchi files parsed (streamed, in chunks) into typed tables, whichever form they come in; bad rows
+    and days outside the configured range quarantined."""
+    days = DayRange.from_iso(config.earliest_day, config.latest_day)
+    tables = parse_tianchi_files(raw_tianchi_files["path"], days)
     quarantine_path = write_quarantine(lake.quarantine_dir(DOMAIN), "tianchi_tables", tables.bad_records)
     frames = [tables.user_actions, tables.songs, tables.artist_daily_aggregates]
     # Songs alone (or actions without their songs) give no artist series: fail before overwriting good tables.
@@ -50,6 +71,7 @@ def tianchi_tables(
     context.log.info(f"input form: {tables.input_form}; {len(tables.bad_records)} records quarantined")
     shared = {
         "input_form": tables.input_form,
+        "day_range": str(days),
         "quarantined_records": len(tables.bad_records),
         "quarantine": dg.MetadataValue.path(str(quarantine_path)),
     }
