@@ -1,7 +1,7 @@
 """Encore benchmarks: one command, a printed table, numbers in ``bench/results/latest.json``.
 
     .venv/bin/python bench/run.py [--skip-materialize] [--skip-formats] [--skip-training] [--skip-celery]
-                                  [--output FILE]
+                                  [--skip-tianchi] [--tianchi-rows N] [--output FILE]
 
 Measures the import time of the code location, the sample-data generation of every source, the full
 materialization of the sample graph with the default executor set-up (steps forked from a preloaded
@@ -9,8 +9,9 @@ forkserver) and the one before it (a fresh interpreter per step), side by side (
 start-up, ratio, peak memory of the child processes), TFRecord
 against parquet write/read throughput (bench/formats.py), training examples/s from tf.data against
 in-memory NumPy (bench/input_pipeline.py), and the sample graph's wall time with the local executor
-against Celery with two workers (bench/executors.py; needs redis-server). bench/README.md has the
-figures of the development machine.
+against Celery with two workers (bench/executors.py; needs redis-server), and the Tianchi user actions at
+the real season-1 scale parsed whole against streamed (bench/tianchi_parse.py: wall time and peak memory of a
+child process each). bench/README.md has the figures of the development machine.
 """
 
 from __future__ import annotations
@@ -131,6 +132,8 @@ def main() -> None:
     parser.add_argument("--skip-formats", action="store_true", help="skip TFRecord against parquet")
     parser.add_argument("--skip-training", action="store_true", help="skip tf.data against NumPy training")
     parser.add_argument("--skip-celery", action="store_true", help="skip local against Celery executor")
+    parser.add_argument("--skip-tianchi", action="store_true", help="skip the Tianchi parse, whole against streamed")
+    parser.add_argument("--tianchi-rows", type=int, help="user actions for the Tianchi parse (default: season 1's)")
     parser.add_argument("--examples", type=int, default=20000, help="examples for the format benchmark")
     parser.add_argument("--training-examples", type=int, default=8000, help="examples for the training benchmark")
     parser.add_argument("--output", type=Path, default=REPOSITORY / "bench" / "results" / "latest.json", help="results")
@@ -152,6 +155,11 @@ def main() -> None:
             from bench import executors
 
             rows += executors.measure(Path(scratch) / "executors")
+        if not arguments.skip_tianchi:
+            from bench import tianchi_parse
+
+            tianchi_rows = arguments.tianchi_rows or tianchi_parse.SEASON_ONE_ACTIONS
+            rows += tianchi_parse.measure(Path(scratch) / "tianchi", tianchi_rows)
     rows.append(("load average (1 min) at end", os.getloadavg()[0], "runnable"))
     width = max(len(name) for name, _, _ in rows)
     print(f"{'benchmark':<{width}}  {'value':>10}  unit")
