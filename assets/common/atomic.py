@@ -53,8 +53,9 @@ def atomic_path(final: Path) -> Iterator[Path]:
 
 
 @contextmanager
-def atomic_directory(final: Path) -> Iterator[Path]:
-    """Yield an empty temporary folder beside ``final``; swap it in for ``final`` on success.
+def atomic_directory(final: Path, replace: bool = True) -> Iterator[Path]:
+    """Yield an empty temporary folder beside ``final``; swap it in for ``final`` on success (with
+    ``replace=False``, raise FileExistsError instead when ``final`` exists: a new folder never replaces one).
 
     Readers see the complete old folder or the complete new one: on Linux the two are exchanged in one
     ``renameat2(RENAME_EXCHANGE)`` (no moment without ``final``); elsewhere the old one is moved aside first.
@@ -71,6 +72,8 @@ def atomic_directory(final: Path) -> Iterator[Path]:
             if written.is_file():
                 fsync_path(written)
         with file_lock(final.parent / COMMIT_LOCK):
+            if final.exists() and not replace:
+                raise FileExistsError(f"{final} already exists; it is not replaced")
             if final.exists() and exchange_paths(temporary, final):
                 retired = temporary  # now holds the old folder
             else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -81,8 +82,10 @@ def code_version(package_dir: Path) -> str:
 
 
 def new_version_id(now: datetime | None = None) -> str:
+    """The time (UTC, to the microsecond; ids sort by creation) and a random suffix, so that two processes
+    writing a version of one task in the same microsecond still get two ids."""
     moment = now or datetime.now(UTC)
-    return moment.strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{moment.strftime('%Y%m%dT%H%M%S%fZ')}-{uuid.uuid4().hex[:4]}"
 
 
 def write_version(
@@ -98,7 +101,7 @@ def write_version(
     """Save a new model version. ``save_model(folder)`` writes the model and returns its file name."""
     version = new_version_id()
     final = Path(task_dir) / version
-    with atomic_directory(final) as staging:
+    with atomic_directory(final, replace=False) as staging:
         model_file = save_model(staging)
         hashes = folder_hashes(staging)
         record = ModelVersion(

@@ -88,3 +88,13 @@ def test_exchange_swaps_two_folders_in_one_step(tmp_path: Path) -> None:
     assert exchange_paths(tmp_path / "a", tmp_path / "b")
     assert [path.name for path in (tmp_path / "b").iterdir()] == ["from_a"]
     assert list((tmp_path / "a").iterdir()) == []
+
+
+def test_a_folder_written_without_replace_never_replaces_an_existing_one(tmp_path: Path) -> None:
+    target = tmp_path / "20261128T101500000000Z"
+    with atomic_directory(target, replace=False) as staging:
+        (staging / "model.keras").write_text("first")
+    with pytest.raises(FileExistsError, match="already exists"), atomic_directory(target, replace=False) as staging:
+        (staging / "model.keras").write_text("second")
+    assert (target / "model.keras").read_text() == "first"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".atomic-commit.lock", target.name]

@@ -120,3 +120,14 @@ def test_a_corrupt_or_dangling_champion_pointer_names_the_task_and_the_repair(
         assert message.startswith(f"task 'next_song': the champion pointer {pointer_file} {problem}")
         assert "get_model_version_by_alias('next_song', 'champion')" in message
         assert "materialize `next_song_champion`" in message
+
+
+def test_two_versions_of_one_moment_get_two_ids_that_sort_by_time() -> None:
+    from datetime import UTC, datetime
+
+    from assets.common.model_registry import new_version_id
+
+    moment = datetime(2026, 11, 28, 10, 15, tzinfo=UTC)
+    first, second = new_version_id(moment), new_version_id(moment)
+    assert first != second and first[:-5] == second[:-5] == "20261128T101500000000Z"
+    assert new_version_id(datetime(2026, 11, 28, 10, 16, tzinfo=UTC)) > max(first, second)
