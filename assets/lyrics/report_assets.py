@@ -146,10 +146,14 @@ class SamplesConfig(dg.Config):
 
 
 @dg.asset(group_name=DOMAIN, kinds={"tensorflow"}, deps=["char_lm_champion", "artist_char_lm_champion"])
-def lyrics_samples(config: SamplesConfig, lake: LakeResource, lyrics_splits: pd.DataFrame) -> dg.MaterializeResult:
+def lyrics_samples(
+    config: SamplesConfig, lake: LakeResource, clean_lyrics: pd.DataFrame, lyrics_splits: pd.DataFrame
+) -> dg.MaterializeResult:
     """Lyrics sampled at temperatures 0.2, 0.5, 1.0 and 1.5 from "Why" and "Well" (unconditional model)
     and for the best-represented artists (conditioned model), with each sample's distinct 3-gram ratio.
-    Both models are the champions (`models/<task>/champion.json`); runs after a promotion.
+    Each sample follows one training song of its artist (the first song of the training split for the
+    unconditional model), read first so the song starts from a state the model knows. Both models are
+    the champions (`models/<task>/champion.json`); runs after a promotion.
     """
     champions = {
         task: champion_version(model_dir(lake.models_dir(DOMAIN), task), task) for task in ("char_lm", "artist_char_lm")
@@ -162,10 +166,13 @@ def lyrics_samples(config: SamplesConfig, lake: LakeResource, lyrics_splits: pd.
     artists = sorted(known, key=lambda name: (-train_counts[name], name))[: config.artists]
     requests = [("char_lm", char_lm, None, prime) for prime in PRIMES]
     requests += [("artist_char_lm", artist_char_lm, artist, PRIMES[0]) for artist in artists]
+    train = lyrics_splits[lyrics_splits["split"] == "train"]
     rows = []
     for name, model, artist, prime in requests:
+        songs = train if artist is None else train[train["artist"] == artist]
+        context = str(clean_lyrics["text"].iloc[int(songs["song_id"].iloc[0])]) if len(songs) else ""
         for temperature in TEMPERATURES:
-            text = sample(model, prime, temperature, config.length, config.seed, artist=artist)
+            text = sample(model, prime, temperature, config.length, config.seed, artist=artist, context=context)
             ratio = distinct_ngram_ratio(text, 3)
             rows.append({"model": name, "artist": artist, "prime": prime, "temperature": temperature,
                          "distinct_3gram_ratio": ratio, "text": text})  # fmt: skip

@@ -73,10 +73,22 @@ def _sigmoid(values: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-values))
 
 
-def sample(model: CharLM, prime: str, temperature: float, length: int, seed: int, artist: str | None = None) -> str:
+def sample(
+    model: CharLM,
+    prime: str,
+    temperature: float,
+    length: int,
+    seed: int,
+    artist: str | None = None,
+    context: str = "",
+) -> str:
     """``prime`` followed by up to ``length`` sampled characters (fewer when the model ends the song).
 
-    Start and unknown tokens are never drawn; the artist is required by a conditioned model.
+    ``context`` (a real song) is read first, from its start to its end token, so that the new song starts
+    from a state the model knows: trained with stateful TBPTT over streams of songs back to back, it saw
+    a song start from the zero state only once per stream and epoch, and from the end of the previous
+    song every other time. Start and unknown tokens are never drawn; the artist is required by a
+    conditioned model.
     """
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
@@ -85,6 +97,8 @@ def sample(model: CharLM, prime: str, temperature: float, length: int, seed: int
     rng = np.random.default_rng(seed)
     artist_id = model.vocabulary.artist_id(artist) if artist is not None else None
     state = model.zero_state()
+    for token in model.vocabulary.encode(context) if context else ():
+        _, state = model.step(int(token), state, artist_id)
     primed = model.vocabulary.encode(prime)[:-1]  # start token and the prime, without the end token
     for token in primed:
         logits, state = model.step(int(token), state, artist_id)
