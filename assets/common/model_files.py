@@ -17,7 +17,7 @@ from typing import Any
 
 from assets.common.atomic import write_text_atomic
 
-VERSION_FILE = "version.json"  # the registry's record of a version (assets.common.model_registry)
+VERSION_FILE = "version.json"  # a registry version's record (assets.common.model_registry writes it)
 SIDECAR_SUFFIX = ".sha256"
 VERSION_DEPTH = 3  # a model file lies at most this many folders below its version (forecast: production/)
 CHUNK_BYTES = 1 << 20

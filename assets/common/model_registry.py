@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from assets.common.atomic import atomic_directory, write_json_atomic, write_text_atomic
-from assets.common.model_files import folder_hashes, load_joblib, load_keras_model
+from assets.common.model_files import VERSION_FILE, folder_hashes, load_joblib, load_keras_model
 
 CHAMPION_FILE = "champion.json"
 EVALUATIONS_FILE = "evaluations.jsonl"
-VERSION_FILE = "version.json"
 
 
 class NoChampionError(LookupError):
