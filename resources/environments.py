@@ -49,21 +49,15 @@ def resources_for_environment(name: str | None = None) -> dict[str, Any]:
 
 EXECUTORS = ("multiprocess", "celery", "k8s")
 CELERY_VARIABLES = ("ENCORE_CELERY_BROKER", "ENCORE_CELERY_BACKEND")
-# A step's message is acknowledged when the step ends, so an idle worker, not a busy one holding a
-# prefetched message, takes the next step, and a step whose worker dies is delivered again. Redis
-# then redelivers any message unacknowledged after `visibility_timeout`: a day, longer than a training.
 # The multiprocess executor forks each step from one server process that has already imported Dagster, the
 # code location and the heavy libraries, instead of starting a fresh interpreter per step (which paid about
 # 3 s of imports a step: bench/README.md). Only imported, never initialised: TensorFlow picks its device in
 # the step, after the fork.
 PRELOADED_MODULES = ["pipelines", "tensorflow", "keras", "mlflow", "sklearn", "librosa"]
-START_METHODS = ("forkserver", "spawn")
 
 
 def _multiprocess_config(config: dict[str, Any]) -> dict[str, Any]:
     method = config.get("start_method", "forkserver")
-    if method not in START_METHODS:
-        raise ValueError(f"start_method must be one of {list(START_METHODS)}, got {method!r}")
     start_method = {"forkserver": {"preload_modules": PRELOADED_MODULES}} if method == "forkserver" else {"spawn": {}}
     concurrency = {"max_concurrent": config["max_concurrent"]} if "max_concurrent" in config else {}
     return {"start_method": start_method, **concurrency}
@@ -74,7 +68,7 @@ LOCAL_EXECUTOR = dg.multiprocess_executor.configured(
     name="multiprocess",
     config_schema={
         "start_method": dg.Field(
-            str,
+            dg.Enum("LocalStartMethod", [dg.EnumValue("forkserver"), dg.EnumValue("spawn")]),
             default_value="forkserver",
             description="`forkserver`: each step forks from a process that already imported the code location "
             "and TensorFlow; `spawn`: a fresh interpreter per step (Dagster's default).",
