@@ -251,7 +251,8 @@ class GenreModelConfig(dg.Config):
     contenders: list[str] = Field(
         default=[*CLASSIC_MODELS, "cnn"],
         description="The trained models that may become a collection's model: the one with the best valid "
-        "accuracy is chosen (the first listed wins a tie); test is never looked at.",
+        "accuracy is chosen (a tie goes to the scikit-learn pipelines in `genre_classic_models` order, then the "
+        "CNN); test is never looked at.",
     )
 
 
