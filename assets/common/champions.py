@@ -159,8 +159,9 @@ def build_champion_definitions(spec: ChampionTask) -> tuple[dg.AssetChecksDefini
         asset=spec.report_asset,
         name=spec.blessing_name,
         blocking=True,
-        description=f"Passes when the {spec.task} candidate beats every baseline on {spec.primary_metric} and "
-        f"is no worse than the champion by more than {spec.tolerance}.",
+        description=f"Passes when the {spec.task} candidate beats every baseline on {spec.primary_metric} (its "
+        "strong baseline too, unless the report's `strong_baseline_blocks` is false: then losing to it is a "
+        f"warning in this check's metadata) and is no worse than the champion by more than {spec.tolerance}.",
     )
     def blessing(
         context: dg.AssetCheckExecutionContext, lake: LakeResource, mlflow: MlflowResource
@@ -169,6 +170,8 @@ def build_champion_definitions(spec: ChampionTask) -> tuple[dg.AssetChecksDefini
         if judgement.decision is not None:  # the candidate's MLflow run shows its test metrics and verdict
             version_dir = spec.task_dir(lake) / judgement.decision.candidate
             mlflow.log_evaluation(version_dir, judgement.evaluation["metrics"], judgement.passed)
+            for warning in judgement.decision.warnings:
+                context.log.warning(f"{spec.task}: {warning}")
         return dg.AssetCheckResult(passed=judgement.passed, metadata=judgement.metadata)
 
     @dg.asset(

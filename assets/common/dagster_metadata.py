@@ -53,6 +53,9 @@ def report_metadata(
     """Metrics as plain floats (the UI charts them across runs), a comparison table and the plots."""
     metadata: dict[str, Any] = {name: float(value) for name, value in report.metrics.items()}
     metadata["beats_baselines"] = report.beats_baselines
+    if report.strong_baseline:
+        metadata["strong_baseline"] = report.strong_baseline
+        metadata["strong_baseline_value"] = float(report.baselines[report.strong_baseline][report.primary_metric])
     metadata["report"] = dg.MetadataValue.path(str(paths["json"]))
     metadata.update(candidate_metadata(Path(paths["json"]).stem, report))
     metadata["comparison"] = dg.MetadataValue.md(metrics_table_markdown(report))

@@ -44,6 +44,7 @@ class Decision:
     champion_before: str | None
     champion_value: float | None
     baselines: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -53,6 +54,7 @@ class Decision:
             "compared_with_version": self.champion_before or "none",
             **{f"baseline_{name}": value for name, value in self.baselines.items()},
             "reasons": "; ".join(self.reasons) or "blessed",
+            **({"warnings": "; ".join(self.warnings)} if self.warnings else {}),
         }
 
 
@@ -65,12 +67,22 @@ def read_evaluation(version_dir: Path) -> dict[str, Any]:
 
 def decide(evaluation: Mapping[str, Any], primary_metric: str, *, higher_is_better: bool, tolerance: float) -> Decision:
     """Bless or refuse the evaluated candidate: every baseline beaten, no worse than the champion it was
-    compared against by more than ``tolerance``."""
+    compared against by more than ``tolerance``. A baseline the evaluation lists as advisory (its task's
+    strong baseline, with ``strong_baseline_blocks: false``) that is not beaten is a warning instead."""
     baselines = {name: float(values[primary_metric]) for name, values in evaluation["baselines"].items()}
+    advisory = set(evaluation.get("advisory_baselines") or ())
     before = evaluation.get("champion_before") or {}
     champion_value = before.get("metrics", {}).get(primary_metric)
     candidate_value = float(evaluation["metrics"][primary_metric])
-    verdict = bless(candidate_value, champion_value, baselines, higher_is_better=higher_is_better, tolerance=tolerance)
+    blocking = {name: value for name, value in baselines.items() if name not in advisory}
+    verdict = bless(candidate_value, champion_value, blocking, higher_is_better=higher_is_better, tolerance=tolerance)
+    advice = bless(
+        candidate_value,
+        None,
+        {name: value for name, value in baselines.items() if name in advisory},
+        higher_is_better=higher_is_better,
+        tolerance=tolerance,
+    )
     return Decision(
         candidate=evaluation["candidate"]["version"],
         passed=verdict.passed,
@@ -79,6 +91,9 @@ def decide(evaluation: Mapping[str, Any], primary_metric: str, *, higher_is_bett
         champion_before=before.get("version"),
         champion_value=float(champion_value) if champion_value is not None else None,
         baselines=baselines,
+        warnings=[
+            f"{reason} (advisory: this task's strong baseline warns, it does not block)" for reason in advice.reasons
+        ],
     )
 
 

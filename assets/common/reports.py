@@ -2,6 +2,12 @@
 
 ``<lake>/<domain>/reports/<name>.json`` holds task, data sizes, model, metrics, baselines and
 whether the model beats every baseline on its primary metric.
+
+Each report names its **strong baseline**: the strongest cheap alternative a careful team would deploy
+instead of the model (a ridge regression, a character 5-gram, gradient boosting...). It must be beaten like
+every other baseline, unless the task's report config sets ``strong_baseline_blocks: false``: then losing
+to it is a warning on the blessing instead of a refusal, for a task whose model the real data shows cannot
+beat it yet. The report records the choice (``strong_baseline``), so the blessing decides from the record.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from pydantic import Field
 
 from assets.common.atomic import write_bytes_atomic, write_json_atomic, write_text_atomic
 
@@ -30,10 +38,23 @@ class Report:
     metrics: dict[str, float]
     baselines: dict[str, dict[str, float]]
     extra: dict[str, Any] = field(default_factory=dict)
+    strong_baseline: str | None = None  # the name, in `baselines`, of the strongest cheap alternative
+    strong_baseline_blocks: bool = True  # False: losing to it warns instead of refusing the candidate
+
+    def __post_init__(self) -> None:
+        if self.strong_baseline is not None and self.strong_baseline not in self.baselines:
+            raise ValueError(
+                f"strong baseline {self.strong_baseline!r} is not one of the baselines {sorted(self.baselines)}"
+            )
 
     @property
     def beats_baselines(self) -> bool:
         return beats_every_baseline(self.metrics, self.baselines, self.primary_metric, self.higher_is_better)
+
+    @property
+    def advisory_baselines(self) -> list[str]:
+        """Baselines that warn instead of refusing the candidate when the model loses to them."""
+        return [self.strong_baseline] if self.strong_baseline and not self.strong_baseline_blocks else []
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +67,8 @@ class Report:
             "metrics": self.metrics,
             "baselines": self.baselines,
             "beats_baselines": self.beats_baselines,
+            "strong_baseline": self.strong_baseline,
+            "advisory_baselines": self.advisory_baselines,
             **self.extra,
         }
 
@@ -66,6 +89,26 @@ def beats_every_baseline(
         if (ours <= theirs) if higher_is_better else (ours >= theirs):
             return False
     return True
+
+
+def strong_baseline_blocks_field(default: bool, evidence: str) -> Any:
+    """The per-task switch, as a report config field: whether losing to the strong baseline refuses the
+    candidate (True) or only warns (False). ``evidence`` says why the default is what it is."""
+    return Field(
+        default=default,
+        description="Whether the candidate must beat the strong baseline to be blessed (false: it only warns). "
+        + evidence,
+    )
+
+
+def verdict_markdown(report: Report) -> str:
+    """One sentence on how the model compares with the baselines, naming the strong one."""
+    verdict = "beats" if report.beats_baselines else "does NOT beat"
+    sentence = f"The model {verdict} every baseline on `{report.primary_metric}`."
+    if report.strong_baseline:
+        role = "must beat it to be blessed" if report.strong_baseline_blocks else "only warns when it loses to it"
+        sentence += f" The strong baseline is `{report.strong_baseline}` (the model {role})."
+    return sentence
 
 
 def metrics_table_markdown(report: Report) -> str:
@@ -123,9 +166,8 @@ def write_report(
         plot_path = write_bytes_atomic(reports_dir / f"{name}_{plot_name}.png", png)
         paths[plot_name] = plot_path
         plot_links.append(f"![{plot_name}]({plot_path.name})")
-    verdict = "beats" if report.beats_baselines else "does NOT beat"
     markdown = (
-        f"# {report.task}\n\nThe model {verdict} every baseline on `{report.primary_metric}`.\n\n"
+        f"# {report.task}\n\n{verdict_markdown(report)}\n\n"
         f"Data: {report.data}\n\n{metrics_table_markdown(report)}\n{notes_markdown}\n" + "\n".join(plot_links) + "\n"
     )
     paths["markdown"] = write_text_atomic(reports_dir / f"{name}.md", markdown)

@@ -91,3 +91,28 @@ def test_no_lease_is_taken_without_a_champion(tmp_path: Path) -> None:
     with champion_lease(tmp_path) as pointer:
         assert pointer is None
     assert not list(tmp_path.glob("*/.leases/*"))
+
+
+def test_a_strong_baseline_blocks_unless_the_evaluation_marks_it_advisory() -> None:
+    evaluation = {
+        **_evaluation("v2", 0.65, None),
+        "baselines": {"majority_class": {"accuracy": 0.3}, "gradient_boosting": {"accuracy": 0.7}},
+    }
+    blocked = decide(evaluation, "accuracy", higher_is_better=True, tolerance=0.01)
+    assert not blocked.passed and blocked.reasons == ["does not beat baseline gradient_boosting (0.6500 vs 0.7000)"]
+    assert blocked.warnings == []
+
+    advisory = decide(
+        {**evaluation, "advisory_baselines": ["gradient_boosting"]}, "accuracy", higher_is_better=True, tolerance=0.01
+    )
+    assert advisory.passed and advisory.reasons == []
+    assert advisory.warnings == [
+        "does not beat baseline gradient_boosting (0.6500 vs 0.7000) (advisory: this task's strong baseline warns, "
+        "it does not block)"
+    ]
+    assert "advisory" in advisory.metadata()["warnings"]
+    # advisory covers only the strong baseline: a weak baseline beaten by nothing still refuses
+    weak_loss = {**evaluation, "metrics": {"accuracy": 0.2}, "advisory_baselines": ["gradient_boosting"]}
+    assert decide(weak_loss, "accuracy", higher_is_better=True, tolerance=0.01).reasons == [
+        "does not beat baseline majority_class (0.2000 vs 0.3000)"
+    ]

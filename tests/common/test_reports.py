@@ -36,3 +36,29 @@ def test_write_report_follows_the_contract(tmp_path: Path) -> None:
     assert payload["beats_baselines"] is True
     assert paths["curve"].read_bytes() == b"\x89PNG fake"
     assert "| model | 0.4000 |" in paths["markdown"].read_text()
+
+
+def test_the_report_records_its_strong_baseline_and_whether_it_blocks(tmp_path: Path) -> None:
+    fields = dict(
+        task="velocity",
+        primary_metric="mae",
+        higher_is_better=False,
+        data={},
+        model={},
+        metrics={"mae": 7.8},
+        baselines={"mean": {"mae": 10.9}, "ridge": {"mae": 7.3}},
+    )
+    with pytest.raises(ValueError, match="strong baseline 'lasso' is not one of the baselines"):
+        Report(**fields, strong_baseline="lasso")
+    advisory = Report(**fields, strong_baseline="ridge", strong_baseline_blocks=False)
+    payload = json.loads(write_report(tmp_path, "velocity", advisory)["json"].read_text())
+    assert (payload["strong_baseline"], payload["advisory_baselines"], payload["beats_baselines"]) == (
+        "ridge",
+        ["ridge"],
+        False,
+    )
+    assert (
+        "The strong baseline is `ridge` (the model only warns when it loses to it)."
+        in (tmp_path / "velocity.md").read_text()
+    )
+    assert Report(**fields, strong_baseline="ridge").advisory_baselines == []
