@@ -15,8 +15,8 @@ from assets.setlists.definitions import CHAMPION_TASKS as SETLISTS_CHAMPION_TASK
 from assets.setlists.definitions import defs as setlists_defs
 from assets.trends.definitions import CHAMPION_TASKS as TRENDS_CHAMPION_TASKS
 from assets.trends.definitions import defs as trends_defs
+from pipelines.automation import with_automation
 from pipelines.jobs import JOBS
-from pipelines.schedules import SCHEDULES
 from pipelines.sensors import SENSORS
 from resources.environments import executor_for_environment, resources_for_environment
 
@@ -29,18 +29,19 @@ CHAMPION_TASKS = [
     *TRENDS_CHAMPION_TASKS,
 ]
 
-defs = dg.Definitions.merge(
-    setlists_defs,
-    lyrics_defs,
-    midi_defs,
-    audio_defs,
-    trends_defs,
-    dg.Definitions(
-        assets=[build_leaderboard_asset(CHAMPION_TASKS)],
-        jobs=JOBS,
-        schedules=SCHEDULES,
-        sensors=SENSORS,
-        resources=resources_for_environment(),
-        executor=executor_for_environment(),
-    ),
+defs = with_automation(
+    dg.Definitions.merge(
+        setlists_defs,
+        lyrics_defs,
+        midi_defs,
+        audio_defs,
+        trends_defs,
+        dg.Definitions(
+            assets=[build_leaderboard_asset(CHAMPION_TASKS)],
+            jobs=JOBS,
+            sensors=SENSORS,
+            resources=resources_for_environment(),
+            executor=executor_for_environment(),
+        ),
+    )
 )
