@@ -1,21 +1,36 @@
-"""Jobs, the weekly retraining schedule and the raw-files sensor, evaluated with Dagster's test helpers."""
+"""Jobs, declarative automation and freshness, evaluated with Dagster's own helpers.
+
+The automation tests run ``dg.evaluate_automation_conditions`` on the real code location against an ephemeral
+instance in which every asset has been materialized once and every check has passed; events are reported
+without runs, the way the daemon would see a finished run's results.
+"""
 
 import datetime
-import json
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from assets.common.dagster_metadata import TRAINED_MODEL_TAGS
-from assets.common.sources import DOMAINS, RAW_SOURCES
+from assets.common.fingerprint import manifest, manifest_version
+from assets.common.raw_assets import RAW_FOLDER_ASSETS, observe_folder
+from assets.common.sources import DOMAINS
 from assets.setlists.sweep_assets import SWEEP_GROUP
 from pipelines import defs
+from pipelines.automation import REPORT_FRESHNESS
 from pipelines.jobs import TRAINING_AND_DOWNSTREAM, job_for_domain
-from pipelines.schedules import weekly_retraining_schedule
-from pipelines.sensors import changed_domains, raw_files_sensor
 from resources import RawDataResource
+
+TUESDAY = datetime.datetime(2026, 11, 24, 10, 30, tzinfo=datetime.UTC)
+NEXT_MONDAY_AFTER_THE_RETRAIN_TICK = datetime.datetime(2026, 11, 30, 3, 5, tzinfo=datetime.UTC)
+LYRICS_DATA = {"raw_lyrics_files", "clean_lyrics", "lyrics_splits", "char_vocabulary", "lyrics_tfrecords"}
+# The leaderboard's own sensor requests it once the champions have materialized; evaluated together with every
+# other condition, as here, it is requested in the same tick.
+LYRICS_TRAINING = {
+    "char_lm_model", "artist_char_lm_model", "lyrics_report", "char_lm_champion", "artist_char_lm_champion",
+    "lyrics_samples", "model_leaderboard",
+}  # fmt: skip
 
 
 def _selected_keys(job_name: str, definitions: dg.Definitions) -> set[str]:
@@ -77,82 +92,151 @@ def test_every_domain_has_a_job() -> None:
         job_for_domain("podcasts")
 
 
-def test_weekly_schedule_is_off_by_default_and_requests_retrain_all() -> None:
-    assert weekly_retraining_schedule.default_status == dg.DefaultScheduleStatus.STOPPED
-    assert weekly_retraining_schedule.job_name == "retrain_all"
-    monday = datetime.datetime(2026, 11, 23, 3, 0, tzinfo=datetime.UTC)
-    context = dg.build_schedule_context(scheduled_execution_time=monday)
-    requests = weekly_retraining_schedule.evaluate_tick(context).run_requests
-    assert len(requests) == 1
-    assert requests[0].job_name in (None, "retrain_all")
-    assert weekly_retraining_schedule.cron_schedule == "0 3 * * 1"
-    assert weekly_retraining_schedule.execution_timezone == "UTC"
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
 
 
-def _evaluate(raw_root: Path, cursor: str | None) -> dg.SensorResult:
-    context = dg.build_sensor_context(cursor=cursor, resources={"raw_data": RawDataResource(root=str(raw_root))})
-    return raw_files_sensor(context)
+def test_a_folder_observation_rehashes_only_when_the_cheap_fingerprint_moves(tmp_path: Path) -> None:
+    folder = tmp_path / "lyrics"
+    _write(folder / "songdata.csv", "artist,song,link,text\nA,B,/b,la\n")
+    first = observe_folder(folder, (".csv",), tmp_path)
+    assert first.content_hash == manifest_version(manifest(folder, (".csv",), tmp_path))
+    assert (first.files, first.rehashed) == (1, True)
+    again = observe_folder(folder, (".csv",), tmp_path, first.fingerprint, first.content_hash)
+    assert (again.content_hash, again.rehashed) == (first.content_hash, False)
+    _write(folder / "songdata.csv", "artist,song,link,text\nA,B,/b,la la\n")
+    edited = observe_folder(folder, (".csv",), tmp_path, first.fingerprint, first.content_hash)
+    assert edited.rehashed and edited.content_hash != first.content_hash
+    absent = observe_folder(tmp_path / "gtzan", (".wav",), tmp_path)
+    assert absent.content_hash == manifest_version(manifest(tmp_path / "gtzan", (".wav",), tmp_path))
+    assert absent.files == 0
 
 
-def test_sensor_skips_while_no_raw_folder_exists(tmp_path: Path) -> None:
-    result = _evaluate(tmp_path / "raw", None)
-    assert result.run_requests == []
-    assert "no raw folder" in result.skip_reason.skip_message
-    assert json.loads(result.cursor) == {}
+def _observe_lyrics(instance: dg.DagsterInstance, raw_root: Path) -> str:
+    """Run the real observation of `raw_lyrics_folder` into ``instance``; returns the observed data version."""
+    key = RAW_FOLDER_ASSETS["lyrics"].key
+    observation_defs = dg.Definitions(
+        assets=[RAW_FOLDER_ASSETS["lyrics"]],
+        jobs=[dg.define_asset_job("observe_lyrics", selection=dg.AssetSelection.assets(key))],
+        resources={"raw_data": RawDataResource(root=str(raw_root))},
+    )
+    result = observation_defs.resolve_job_def("observe_lyrics").execute_in_process(instance=instance)
+    (observation,) = [event.asset_observation_data.asset_observation for event in result.get_asset_observation_events()]
+    return observation.tags["dagster/data_version"]
 
 
-def _write_files(folder: Path, *names: str) -> None:
-    """Small stand-ins for raw files: the sensor looks at names, sizes and times, not contents."""
-    for name in names:
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_text(f"{name}\n")
+class Ticks:
+    """Successive evaluations of every automation condition, carrying Dagster's cursor from one to the next."""
+
+    def __init__(self, instance: dg.DagsterInstance) -> None:
+        self.instance = instance
+        self.cursor = None
+        self.observed = {
+            node.key.to_user_string() for node in defs.resolve_asset_graph().asset_nodes if node.is_observable
+        }
+
+    def requested(self, when: datetime.datetime, with_observations: bool = False) -> set[str]:
+        result = dg.evaluate_automation_conditions(
+            defs=defs, instance=self.instance, evaluation_time=when, cursor=self.cursor
+        )
+        self.cursor = result.cursor
+        requested = {
+            node.key.to_user_string()
+            for node in defs.resolve_asset_graph().asset_nodes
+            if result.get_num_requested(node.key)
+        }
+        return requested if with_observations else requested - self.observed
+
+    def materialize(self, *names: str) -> None:
+        for name in names:
+            self.instance.report_runless_asset_event(dg.AssetMaterialization(name))
+
+    def check(self, asset: str, check_name: str, passed: bool) -> None:
+        self.instance.report_runless_asset_event(
+            dg.AssetCheckEvaluation(asset_key=dg.AssetKey(asset), check_name=check_name, passed=passed)
+        )
 
 
-def test_sensor_requests_a_domain_job_when_its_folder_appears_or_changes(tmp_path: Path) -> None:
+@pytest.fixture
+def ticks(tmp_path: Path) -> Iterator[Ticks]:
+    """Everything built once and every check passed; the lyrics folder observed for real, the others reported."""
+    _write(tmp_path / "raw" / "lyrics" / "songdata.csv", "artist,song,link,text\nA,B,/b,la\n")
+    with dg.DagsterInstance.ephemeral() as instance:
+        graph = defs.resolve_asset_graph()
+        for node in graph.asset_nodes:
+            if node.is_observable and node.key != RAW_FOLDER_ASSETS["lyrics"].key:
+                instance.report_runless_asset_event(dg.AssetObservation(node.key, tags={"dagster/data_version": "1"}))
+        _observe_lyrics(instance, tmp_path / "raw")
+        ticks = Ticks(instance)
+        ticks.materialize(*(node.key.to_user_string() for node in graph.asset_nodes if node.is_materializable))
+        for check_key in graph.asset_check_keys:
+            ticks.check(check_key.asset_key.to_user_string(), check_key.name, passed=True)
+        assert ticks.requested(TUESDAY, with_observations=True) == ticks.observed  # observed once when turned on
+        yield ticks
+
+
+def test_a_changed_raw_file_requests_its_domains_data_and_an_unchanged_one_nothing(
+    ticks: Ticks, tmp_path: Path
+) -> None:
     raw = tmp_path / "raw"
-    _write_files(raw / "lyrics", "songdata.csv")
-    _write_files(raw / "tianchi", "mars_tianchi_songs.csv", "mars_tianchi_user_actions.csv")
+    first = _observe_lyrics(ticks.instance, raw)
+    assert ticks.requested(TUESDAY + datetime.timedelta(minutes=1)) == set()
 
-    first = _evaluate(raw, None)
-    assert [request.job_name for request in first.run_requests] == ["lyrics_job", "trends_job"]
-    assert set(json.loads(first.cursor)) == {"lyrics", "tianchi"}
-    assert all(request.tags["encore/trigger"] == "raw_files_sensor" for request in first.run_requests)
-
-    unchanged = _evaluate(raw, first.cursor)
-    assert unchanged.run_requests == []
-    assert unchanged.cursor == first.cursor
-
-    songdata = raw / "lyrics" / "songdata.csv"
-    songdata.write_text(songdata.read_text() + "Someone,New song,/new,la la\n")
-    edited = _evaluate(raw, unchanged.cursor)
-    assert [request.job_name for request in edited.run_requests] == ["lyrics_job"]
-    lyrics_before = next(request for request in first.run_requests if request.job_name == "lyrics_job")
-    assert edited.run_requests[0].run_key != lyrics_before.run_key
-    assert json.loads(edited.cursor)["tianchi"] == json.loads(first.cursor)["tianchi"]
+    _write(raw / "lyrics" / "songdata.csv", "artist,song,link,text\nA,B,/b,la\nC,D,/d,do re mi\n")
+    assert _observe_lyrics(ticks.instance, raw) != first
+    assert ticks.requested(TUESDAY + datetime.timedelta(minutes=2)) == LYRICS_DATA  # no model before the cron tick
 
 
-def test_sensor_ignores_a_removed_folder_and_sees_a_new_optional_one(tmp_path: Path) -> None:
-    raw = tmp_path / "raw"
-    _write_files(raw / "nottingham", "train/tune.mid", "valid/tune.mid")
-    first = _evaluate(raw, None)
-    shutil.rmtree(raw / "nottingham")
-    removed = _evaluate(raw, first.cursor)
-    assert removed.run_requests == []
-    _write_files(raw / "gtzan", "genres/blues/blues.00000.wav")
-    added = _evaluate(raw, removed.cursor)
-    assert [request.job_name for request in added.run_requests] == ["audio_job"]
+def test_a_failed_blocking_check_stops_the_chain_until_it_passes(ticks: Ticks) -> None:
+    ticks.materialize("clean_lyrics")
+    ticks.check("clean_lyrics", "clean_lyrics_is_valid", passed=False)
+    assert ticks.requested(TUESDAY + datetime.timedelta(minutes=1)) == set()
+    assert ticks.requested(TUESDAY + datetime.timedelta(minutes=2)) == set()
+
+    ticks.check("clean_lyrics", "clean_lyrics_is_valid", passed=True)
+    assert ticks.requested(TUESDAY + datetime.timedelta(minutes=3)) == LYRICS_DATA - {
+        "raw_lyrics_files",
+        "clean_lyrics",
+    }
 
 
-def test_changed_domains_lists_each_domain_once_in_order() -> None:
-    current = {source.folder: "new" for source in RAW_SOURCES}
-    assert changed_domains({}, current) == list(DOMAINS)
-    assert changed_domains(current, current) == []
-    assert changed_domains({**current, "piano_velocity": "old", "nottingham": "old"}, current) == ["midi"]
+def test_models_retrain_after_the_cron_tick_and_only_when_their_inputs_changed(ticks: Ticks) -> None:
+    ticks.materialize(*sorted(LYRICS_DATA))  # new lyrics data on a Tuesday: the models wait for Monday
+    assert ticks.requested(TUESDAY + datetime.timedelta(minutes=1)) == set()
+
+    assert ticks.requested(NEXT_MONDAY_AFTER_THE_RETRAIN_TICK) == LYRICS_TRAINING
+    ticks.materialize(*sorted(LYRICS_TRAINING))
+    assert ticks.requested(NEXT_MONDAY_AFTER_THE_RETRAIN_TICK + datetime.timedelta(minutes=1)) == set()
+    # A week on, nothing changed: no retraining.
+    assert ticks.requested(NEXT_MONDAY_AFTER_THE_RETRAIN_TICK + datetime.timedelta(days=7)) == set()
 
 
-def test_sensor_targets_every_domain_job_and_is_off_by_default() -> None:
-    assert raw_files_sensor.default_status == dg.DefaultSensorStatus.STOPPED
-    assert {job.name for job in raw_files_sensor.jobs} == {job_for_domain(domain) for domain in DOMAINS}
+def test_every_asset_but_the_sweep_is_automated_by_exactly_one_sensor_and_every_sensor_is_off() -> None:
+    graph = defs.resolve_asset_graph()
+    automated = {node.key for node in graph.asset_nodes if node.automation_condition is not None}
+    assert automated == {node.key for node in graph.asset_nodes if node.group_name != SWEEP_GROUP}
+    sensors = defs.get_repository_def().sensor_defs
+    assert sensors and all(isinstance(sensor, dg.AutomationConditionSensorDefinition) for sensor in sensors)
+    assert all(sensor.default_status == dg.DefaultSensorStatus.STOPPED for sensor in sensors)
+    assert not defs.get_repository_def().schedule_defs
+    targeted = [key for sensor in sensors for key in sensor.asset_selection.resolve(graph)]
+    assert sorted(targeted) == sorted(automated)
+    for domain in DOMAINS:
+        (sensor,) = [sensor for sensor in sensors if sensor.name == f"{domain}_automation"]
+        assert sensor.run_tags == defs.get_job_def(job_for_domain(domain)).tags  # queued like the domain's job
+
+
+def test_every_champion_and_report_carries_the_freshness_policy_and_the_instance_evaluates_it(tmp_path: Path) -> None:
+    from resources.instance import prepare_instance_folder
+
+    policies = {node.key.to_user_string(): node.freshness_policy for node in defs.resolve_asset_graph().asset_nodes}
+    reports_and_champions = {name for name in policies if name.endswith(("_champion", "_report", "_reports"))}
+    assert len(reports_and_champions) == 14
+    assert {name for name, policy in policies.items() if policy is not None} == reports_and_champions
+    assert all(policies[name] == REPORT_FRESHNESS for name in reports_and_champions)
+    with dg.DagsterInstance.from_config(str(prepare_instance_folder(tmp_path / "dagster"))) as instance:
+        assert instance.freshness_enabled
 
 
 def test_the_shipped_instance_queues_a_second_run_of_a_domain_behind_the_first(tmp_path: Path) -> None:
