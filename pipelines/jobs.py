@@ -38,7 +38,7 @@ retrain_all_job = dg.define_asset_job(
 
 
 def job_for_domain(domain: str) -> str:
-    """The name of a domain's job, which the raw-files sensor starts when the domain's raw folders change."""
+    """The name of a domain's job (its automation runs carry the same tags)."""
     if domain not in DOMAINS:
         raise ValueError(f"{domain!r} is not one of the domains {DOMAINS}")
     return f"{domain}_job"
