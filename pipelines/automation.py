@@ -23,6 +23,7 @@ import dagster as dg
 
 from assets.common.dagster_metadata import TRAINED_MODEL_TAGS
 from assets.setlists.sweep_assets import SWEEP_GROUP
+from pipelines.jobs import TRAINING_AND_DOWNSTREAM
 
 OBSERVE_RAW_FOLDERS_CRON = "0 * * * *"
 RETRAIN_CRON = "0 3 * * 1"
@@ -31,8 +32,6 @@ AUTOMATION_TIMEZONE = "UTC"
 # A champion or report not rebuilt for a week warns, for two weeks fails: models retrain at most weekly, and only
 # when their data changed, so a warning also appears when no new data arrived (see README, Freshness).
 REPORT_FRESHNESS = dg.FreshnessPolicy.time_window(warn_window=timedelta(days=7), fail_window=timedelta(days=14))
-
-MODEL_SELECTION = dg.AssetSelection.tag(*next(iter(TRAINED_MODEL_TAGS.items())))
 
 
 def data_condition() -> dg.AutomationCondition:
@@ -66,7 +65,7 @@ def follow_models_condition() -> dg.AutomationCondition:
     """Eager, triggered only by a model or by what follows a model."""
     return (
         data_condition()
-        .replace("any_deps_updated", dg.AutomationCondition.any_deps_updated().allow(MODEL_SELECTION.downstream()))
+        .replace("any_deps_updated", dg.AutomationCondition.any_deps_updated().allow(TRAINING_AND_DOWNSTREAM))
         .with_label("eager after a model or what follows one, unless a parent's blocking check failed")
     )
 
