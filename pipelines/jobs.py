@@ -7,16 +7,15 @@ import dagster as dg
 from assets.common.dagster_metadata import TRAINED_MODEL_TAGS
 from assets.common.sources import DOMAINS
 from assets.setlists.sweep_assets import SWEEP_GROUP
-
-# The shipped instance config (dagster.yaml) runs at most one run per value of this tag at a time.
-DOMAIN_TAG = "encore/domain"
+from resources.run_coordinator import write_tags
 
 DOMAIN_JOBS: list[dg.UnresolvedAssetJobDefinition] = [
     dg.define_asset_job(
         name=f"{domain}_job",
         selection=dg.AssetSelection.groups(domain),
         description=f"Materialize every asset of the {domain} group, from raw files to reports.",
-        tags={DOMAIN_TAG: domain},
+        # The run coordinator derives this tag for every run; on the job it also shows in the UI.
+        tags=write_tags([domain]),
     )
     for domain in DOMAINS
 ]

@@ -238,23 +238,3 @@ def test_every_champion_and_report_carries_the_freshness_policy_and_the_instance
     with dg.DagsterInstance.from_config(str(prepare_instance_folder(tmp_path / "dagster"))) as instance:
         assert instance.freshness_enabled
 
-
-def test_the_shipped_instance_queues_a_second_run_of_a_domain_behind_the_first(tmp_path: Path) -> None:
-    """Every domain job carries `encore/domain`, and the shipped dagster.yaml allows one run per value: a second
-    run of the same domain waits (Dagster's own queue rule decides), another domain's run does not."""
-    from dagster._utils.tags import TagConcurrencyLimitsCounter
-
-    from pipelines.jobs import DOMAIN_TAG
-    from resources.instance import prepare_instance_folder
-
-    with dg.DagsterInstance.from_config(str(prepare_instance_folder(tmp_path / "dagster"))) as instance:
-        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
-    assert {"key": DOMAIN_TAG, "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in limits
-    runs = {
-        domain: dg.DagsterRun(job_name=job_for_domain(domain), tags=defs.get_job_def(job_for_domain(domain)).tags)
-        for domain in DOMAINS
-    }
-    assert {domain: run.tags.get(DOMAIN_TAG) for domain, run in runs.items()} == {domain: domain for domain in DOMAINS}
-    queue = TagConcurrencyLimitsCounter(limits, [runs["trends"]])
-    assert queue.is_blocked(dg.DagsterRun(job_name="trends_job", tags=runs["trends"].tags))
-    assert not any(queue.is_blocked(run) for domain, run in runs.items() if domain != "trends")
