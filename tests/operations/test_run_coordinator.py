@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import yaml
 from dagster._utils.tags import TagConcurrencyLimitsCounter
 
 from assets.common.sources import DOMAINS
@@ -20,6 +21,7 @@ from resources.run_coordinator import (
     write_tag,
     write_tags,
 )
+from tests.operations.processes import REPOSITORY
 
 GROUPS_OUTSIDE_THE_DOMAINS = {"models"}  # the leaderboard reads every domain's champions, writes none
 
@@ -106,3 +108,11 @@ def test_the_shipped_instance_allows_one_writer_per_domain(tmp_path: Path) -> No
     assert writing_trends.is_blocked(run("lyrics", "trends"))
     assert TagConcurrencyLimitsCounter(limits, [run("lyrics", "trends")]).is_blocked(run("lyrics"))
     assert not TagConcurrencyLimitsCounter(limits, [run("audio")]).is_blocked(run("lyrics", "trends"))
+
+
+def test_the_celery_instance_file_has_the_same_coordinator_and_domain_limits() -> None:
+    shipped = yaml.safe_load((REPOSITORY / "dagster.yaml").read_text())
+    celery = yaml.safe_load((REPOSITORY / "docs" / "deploy" / "dagster-celery.yaml").read_text())
+    assert celery["run_coordinator"] == shipped["run_coordinator"]
+    limits = [instance["concurrency"]["runs"]["tag_concurrency_limits"] for instance in (celery, shipped)]
+    assert limits[0] == limits[1]
