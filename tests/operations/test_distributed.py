@@ -12,6 +12,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ import dagster as dg
 import pytest
 
 from pipelines import defs
+from tests.operations.killed_step_probe import ATTEMPTS_FILE
 from tests.operations.processes import (
     BIN,
     REPOSITORY,
@@ -332,3 +334,45 @@ def test_results_match_the_local_executor(cluster: Cluster, celery_run: tuple) -
         assert metrics.keys() == local_metrics[report].keys(), report
         for name, value in metrics.items():
             assert math.isclose(value, local_metrics[report][name], rel_tol=1e-9, abs_tol=1e-12), (report, name)
+
+
+def test_a_step_whose_worker_process_is_killed_runs_again(cluster: Cluster) -> None:
+    """SIGKILL the Celery pool process running a step, as the out-of-memory killer would: the worker loses it,
+    `task_reject_on_worker_lost` puts the step back on the broker, a worker runs it again and the run succeeds."""
+    folder = cluster.scratch / "killed_step"
+    folder.mkdir()
+    attempts = folder / ATTEMPTS_FILE
+    config = folder / "run_config.json"  # JSON is YAML: `dagster job execute` takes run config only as files
+    config.write_text(json.dumps({"ops": {"killed_step": {"config": {"folder": str(folder)}}}}))
+    command = [str(BIN / "dagster"), "job", "execute", "-m", "tests.operations.killed_step_probe", "-c", str(config)]
+    log = cluster.scratch / "killed-step-run.log"
+    with running(command, log, cluster.environment) as run_process:
+
+        def first_attempt_started() -> bool:
+            if run_process.poll() is not None:
+                raise AssertionError(f"the run ended before its step was killed:\n{log_tail(log)}")
+            return attempts.exists() and len(attempts.read_text().split()) >= 1
+
+        wait_until(first_attempt_started, timeout=RUN_TIMEOUT, what="the step's first attempt")
+        victim = int(attempts.read_text().split()[0])
+        assert any(_descends_from(victim, worker) for worker in cluster.worker_pids.values()), victim
+        os.kill(victim, signal.SIGKILL)
+        try:
+            returncode = run_process.wait(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired as error:
+            raise AssertionError(f"the run did not end after its step was killed:\n{log_tail(log)}") from error
+    assert returncode == 0, log_tail(log)
+
+    first, second = (int(pid) for pid in attempts.read_text().split())
+    assert first == victim and second != victim
+    with dg.DagsterInstance.from_config(str(cluster.dagster_home)) as instance:
+        run = _latest_run(instance, "killed_step_probe")
+        deliveries = [
+            entry.dagster_event.engine_event_data.metadata["Celery worker"].value
+            for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)
+            if "Celery worker" in entry.dagster_event.engine_event_data.metadata
+        ]
+        successes = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    assert len(deliveries) == 2, deliveries  # the step was handed to a worker twice
+    assert [entry.dagster_event.pid for entry in successes] == [second]
