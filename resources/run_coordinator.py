@@ -4,7 +4,7 @@ Each domain's lake folder (``<home>/lake/<domain>/...``) has one writer at a tim
 ``dagster.yaml`` limits every tag ``encore/writes-<domain>`` to one run in progress, and
 ``DomainRunCoordinator`` puts those tags on every run it queues, whatever launched it (a domain job, a
 hand-picked asset selection in the UI, ``retrain_all``, a schedule, a sensor, a backfill, declarative
-automation): one tag per domain whose assets the run materializes, so a run spanning several domains
+automation): one tag per domain whose assets the run materializes or checks, so a run spanning several domains
 waits for each of them. An asset's domain is its group: ``setlists``, or a group named after a domain
 such as ``setlists_sweep``; the ``models`` group (the leaderboard) belongs to none.
 """
