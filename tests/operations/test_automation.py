@@ -237,4 +237,3 @@ def test_every_champion_and_report_carries_the_freshness_policy_and_the_instance
     assert all(policies[name] == REPORT_FRESHNESS for name in reports_and_champions)
     with dg.DagsterInstance.from_config(str(prepare_instance_folder(tmp_path / "dagster"))) as instance:
         assert instance.freshness_enabled
-
