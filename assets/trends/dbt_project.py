@@ -1,10 +1,12 @@
-"""Where the dbt project lives, how dbt is called, and the manifest `@dbt_assets` needs at load time.
+"""The dbt project behind the trends marts as a dagster-dbt `DbtProject`, and how its manifest is prepared.
 
-`@dbt_assets` reads `target/manifest.json` when the code location is imported. The manifest is not
-committed (target/ is ignored), so the first import on a fresh clone runs `dbt parse` once (about 5-10 s);
-later imports reuse it while a fingerprint of the project's files is unchanged (a hash of a dozen small
-files, well under a millisecond). The manifest is written to a temporary folder and renamed into place,
-so a concurrent import never reads half a file.
+`@dbt_assets` reads `target/manifest.json` when the code location loads, and target/ is not committed. A
+deployment prepares the manifest at build time with
+`dagster-dbt project prepare-and-package --file assets/trends/dbt_project.py`. A fresh clone needs no such
+step: `DBT_PROJECT.prepare_if_dev()` runs `dbt parse` (5-10 s, stopped after `PARSE_TIMEOUT_S`) on the first
+load when the manifest is missing, and again after any change to the project's SQL or YAML (a hash of a dozen
+small files, well under a millisecond, kept beside the manifest). dbt writes into a temporary folder that is
+renamed into place under a file lock, so concurrent loads neither read half a manifest nor parse twice.
 """
 
 from __future__ import annotations
@@ -17,11 +19,22 @@ import sys
 import uuid
 from pathlib import Path
 
+from dagster_dbt import DbtProject
+from dagster_dbt.dbt_project import DbtProjectPreparer
+from dagster_shared.record import replace
+from filelock import FileLock
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_like_sql"
-MANIFEST_NAME = "manifest.json"
 FINGERPRINT_NAME = "encore_manifest_fingerprint.txt"
-PROJECT_SUFFIXES = (".sql", ".yml", ".yaml")
+PROJECT_SUFFIXES = (".sql", ".yml", ".yaml", ".csv")
 SOURCE_FOLDERS = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
+# A parse takes 5-10 s here; the limit only stops a dbt that hangs (a lock, a stuck adapter) from hanging
+# every load of the code location with it.
+PARSE_TIMEOUT_S = 300.0
+
+
+class ManifestParseError(RuntimeError):
+    """`dbt parse` failed or ran past its time limit, so the code location cannot list the dbt assets."""
 
 
 def dbt_executable() -> str:
@@ -31,7 +44,7 @@ def dbt_executable() -> str:
 
 
 def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
-    """A hash over the project's configuration and every SQL and YAML file under its source folders."""
+    """A hash over the project's configuration and every SQL, YAML and CSV file under its source folders."""
     digest = hashlib.sha256()
     files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml"]
     for folder in SOURCE_FOLDERS:
@@ -42,39 +55,93 @@ def project_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
     return digest.hexdigest()[:16]
 
 
-def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
-    """`target/manifest.json`, parsed again only when the project's files changed since it was written."""
-    target = project_dir / "target"
-    manifest = target / MANIFEST_NAME
-    stamp = target / FINGERPRINT_NAME
-    fingerprint = project_fingerprint(project_dir)
-    if manifest.exists() and stamp.exists() and stamp.read_text().strip() == fingerprint:
-        return manifest
-    staging = target / f".parse-{uuid.uuid4().hex[:8]}"
+def fingerprint_path(project: DbtProject) -> Path:
+    return project.manifest_path.with_name(FINGERPRINT_NAME)
+
+
+def manifest_is_current(project: DbtProject) -> bool:
+    """Whether the manifest exists and was parsed from the project's files as they are now."""
+    stamp = fingerprint_path(project)
+    return (
+        project.manifest_path.exists()
+        and stamp.exists()
+        and stamp.read_text().strip() == project_fingerprint(project.project_dir)
+    )
+
+
+def parse_manifest(project: DbtProject, timeout_s: float) -> None:
+    """Run `dbt parse` into a temporary folder and move its manifest into place with the project's fingerprint;
+    raises ManifestParseError with dbt's output when dbt fails or runs past `timeout_s`."""
+    fingerprint = project_fingerprint(project.project_dir)
+    staging = project.manifest_path.parent / f".parse-{uuid.uuid4().hex[:8]}"
+    command = [
+        dbt_executable(),
+        "parse",
+        "--project-dir",
+        str(project.project_dir),
+        "--profiles-dir",
+        str(project.profiles_dir),
+        "--target-path",
+        str(staging),
+        "--log-path",
+        str(staging),
+        "--quiet",
+        "--no-use-colors",
+    ]
     try:
         result = subprocess.run(
-            [
-                dbt_executable(),
-                "parse",
-                "--project-dir",
-                str(project_dir),
-                "--profiles-dir",
-                str(project_dir),
-                "--target-path",
-                str(staging),
-                "--log-path",
-                str(staging),
-                "--quiet",
-            ],
+            command,
             capture_output=True,
             text=True,
+            timeout=timeout_s,
             env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-            cwd=project_dir,
+            cwd=project.project_dir,
         )
+    except subprocess.TimeoutExpired as error:
+        raise ManifestParseError(
+            f"`dbt parse` of the dbt project {project.project_dir} did not finish within {timeout_s:g} s, so the "
+            "trends dbt assets cannot be listed. Run `dagster-dbt project prepare-and-package --file "
+            "assets/trends/dbt_project.py` to see where it stops."
+        ) from error
+    else:
         if result.returncode != 0:
-            raise RuntimeError(f"dbt parse failed in {project_dir}:\n{result.stdout}\n{result.stderr}")
-        os.replace(staging / MANIFEST_NAME, manifest)
-        stamp.write_text(fingerprint + "\n")
+            raise ManifestParseError(
+                f"`dbt parse` of the dbt project {project.project_dir} failed (exit code {result.returncode}), "
+                f"so the trends dbt assets cannot be listed:\n{result.stdout}\n{result.stderr}"
+            )
+        os.replace(staging / "manifest.json", project.manifest_path)
+        fingerprint_path(project).write_text(fingerprint + "\n")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return manifest
+
+
+class FingerprintManifestPreparer(DbtProjectPreparer):
+    """Parses the project on any load (not only under `dagster dev`, as dagster-dbt's default preparer does)
+    when the manifest is missing or the project's files changed since it was parsed."""
+
+    def __init__(self, timeout_s: float = PARSE_TIMEOUT_S) -> None:
+        self.timeout_s = timeout_s
+
+    def prepare_if_dev(self, project: DbtProject) -> None:
+        if manifest_is_current(project):
+            return
+        with self.lock(project):
+            # Another load may have parsed the same files while this one waited for the lock.
+            if not manifest_is_current(project):
+                parse_manifest(project, self.timeout_s)
+
+    def prepare(self, project: DbtProject) -> None:
+        with self.lock(project):
+            parse_manifest(project, self.timeout_s)
+
+    def lock(self, project: DbtProject) -> FileLock:
+        project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        return FileLock(project.manifest_path.with_suffix(".lock"), timeout=2 * self.timeout_s)
+
+
+def trends_dbt_project(project_dir: Path = DBT_PROJECT_DIR, timeout_s: float = PARSE_TIMEOUT_S) -> DbtProject:
+    """The project with the fingerprint preparer; `DbtProject` takes no preparer argument, hence `replace`."""
+    return replace(DbtProject(project_dir=project_dir), preparer=FingerprintManifestPreparer(timeout_s))
+
+
+DBT_PROJECT = trends_dbt_project()

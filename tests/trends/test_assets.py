@@ -50,7 +50,7 @@ def test_every_asset_and_check_succeeds(materialized) -> None:
     checks = result.get_asset_check_evaluations()
     assert len(checks) >= 20 and all(check.passed for check in checks)
     names = {check.check_name for check in checks}
-    assert {"tianchi_user_actions_are_valid", "unique_artist_daily_actions_artist_id_day"} <= names
+    assert {"tianchi_user_actions_are_valid", "unique_combination_artist_daily_actions_artist_id__day"} <= names
     assert "forecast_report_blessing" in names
 
 
