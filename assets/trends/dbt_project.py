@@ -100,8 +100,8 @@ def parse_manifest(project: DbtProject, timeout_s: float) -> None:
     except subprocess.TimeoutExpired as error:
         raise ManifestParseError(
             f"`dbt parse` of the dbt project {project.project_dir} did not finish within {timeout_s:g} s, so the "
-            "trends dbt assets cannot be listed. Run `dagster-dbt project prepare-and-package --file "
-            "assets/trends/dbt_project.py` to see where it stops."
+            f"trends dbt assets cannot be listed. Run `dbt parse --project-dir {project.project_dir} --profiles-dir "
+            f"{project.profiles_dir}` to see where it stops."
         ) from error
     else:
         if result.returncode != 0:
