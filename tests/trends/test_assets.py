@@ -10,6 +10,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from assets.common.raw_assets import RAW_FILE_ASSETS
 from assets.trends.checks import TIANCHI_CHECKS
 from assets.trends.definitions import ASSETS, CHECKS
 from assets.trends.sql_assets import dbt_resource
@@ -184,7 +185,7 @@ def test_a_source_without_one_good_row_fails_naming_the_file(tmp_path: Path) -> 
     (tmp_path / "raw" / "tianchi" / "mars_tianchi_user_actions.csv").write_bytes(b"\xff\xd8\xff\xe0 not a csv")
     with pytest.raises(NoGoodRecordsError, match=r"mars_tianchi_user_actions\.csv"):
         dg.materialize(
-            [ASSETS[0], tianchi_tables],
+            [RAW_FILE_ASSETS["tianchi"], tianchi_tables],
             resources={
                 "io_manager": ParquetIOManager(home=str(tmp_path)),
                 "lake": LakeResource(home=str(tmp_path)),
@@ -200,7 +201,7 @@ def test_real_aggregates_enter_the_sql_graph_at_the_daily_level(real_data_root: 
     from assets.trends.sql_assets import tianchi_tables, trends_dbt_models
 
     result = dg.materialize(
-        [ASSETS[0], tianchi_tables, trends_dbt_models, *TIANCHI_CHECKS],
+        [RAW_FILE_ASSETS["tianchi"], tianchi_tables, trends_dbt_models, *TIANCHI_CHECKS],
         resources={
             "io_manager": ParquetIOManager(home=str(tmp_path)),
             "lake": LakeResource(home=str(tmp_path)),
