@@ -1,4 +1,5 @@
-"""Test-split evaluation of both language models against the unigram and bigram baselines."""
+"""Test-split evaluation of both language models against the unigram and bigram baselines and the strong
+one, an interpolated Kneser-Ney character n-gram (order and discount chosen on the valid songs)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from assets.lyrics.kneser_ney import fit_tuned_kneser_ney
 from assets.lyrics.metrics import NgramBaseline, SongScores, score_songs_with_model
 from assets.lyrics.vocabulary import Vocabulary
 
@@ -24,14 +26,22 @@ class Evaluation:
     test_songs: int
     test_tokens: int
     frequent_artists: list[str]
+    kneser_ney: dict[str, Any]
 
 
 def evaluate_char_lms(
     clean: pd.DataFrame, splits: pd.DataFrame, vocabulary: Vocabulary, char_lm: Any, artist_char_lm: Any
 ) -> Evaluation:
-    """Score test songs with both stateless models and the add-one unigram / bigram fitted on train songs."""
+    """Score test songs with both stateless models, the add-one unigram / bigram fitted on train songs and
+    the Kneser-Ney n-gram fitted on train songs with its order and discount chosen on the valid songs."""
     split = splits["split"].to_numpy()
     train_songs = [vocabulary.encode(text) for text in clean["text"][split == "train"]]
+    valid_songs = [vocabulary.encode(text) for text in clean["text"][split == "valid"]]
+    if not valid_songs:
+        raise ValueError(
+            "the valid split holds no songs: the Kneser-Ney baseline is tuned on them; raise valid_fraction"
+        )
+    kneser_ney, tried = fit_tuned_kneser_ney(train_songs, valid_songs, vocabulary.size)
     test_frame = clean[split == "test"]
     if test_frame.empty:
         raise ValueError("the test split holds no songs: raise test_fraction or add data")
@@ -43,6 +53,7 @@ def evaluate_char_lms(
         "artist_char_lm": score_songs_with_model(artist_char_lm, test_songs, artist_ids),
         "unigram": NgramBaseline(1, vocabulary.size).fit(train_songs).score(test_songs),
         "bigram": NgramBaseline(2, vocabulary.size).fit(train_songs).score(test_songs),
+        "kneser_ney": kneser_ney.score(test_songs),
     }
     train_counts = clean["artist"][split == "train"].value_counts()
     frequent_artists = sorted(train_counts[train_counts >= FREQUENT_ARTIST_SONGS].index)
@@ -63,6 +74,13 @@ def evaluate_char_lms(
         test_songs=len(test_songs),
         test_tokens=int(scores["char_lm"].tokens.sum()),
         frequent_artists=frequent_artists,
+        kneser_ney={
+            "order": kneser_ney.order,
+            "discount": kneser_ney.discount,
+            "how": "interpolated Kneser-Ney character n-gram fitted on the train songs; order and discount "
+            "chosen by the valid songs' bits per character",
+            "valid_bits_per_char": tried,
+        },
     )
 
 

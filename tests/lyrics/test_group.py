@@ -108,12 +108,32 @@ def test_models_are_saved_as_versions_with_checkpoints_and_tensorboard_logs(mate
 def test_report_follows_the_contract_and_both_models_beat_the_bigram(materialized: Materialized) -> None:
     report = json.loads((materialized.lake / "reports" / "char_lm.json").read_text())
     assert report["task"] == "char_lm" and report["primary_metric"] == "bits_per_char"
-    assert set(report["baselines"]) == {"unigram", "bigram"}
+    assert set(report["baselines"]) == {"unigram", "bigram", "kneser_ney"}
     assert report["baselines"]["bigram"]["bits_per_char"] < report["baselines"]["unigram"]["bits_per_char"]
     bigram = report["baselines"]["bigram"]["bits_per_char"]
     assert report["metrics"]["bits_per_char"] < bigram
     assert report["metrics"]["artist_bits_per_char"] < bigram
-    assert report["beats_baselines"] is True and report["artist_char_lm_beats_baselines"] is True
+    # the strong baseline: a Kneser-Ney n-gram tuned on the valid songs, far below the bigram
+    kneser_ney = report["baselines"]["kneser_ney"]["bits_per_char"]
+    assert kneser_ney < bigram - 0.3, (kneser_ney, bigram)
+    assert report["kneser_ney"]["order"] >= 3 and report["kneser_ney"]["valid_bits_per_char"]
+    assert report["strong_baseline"] == "kneser_ney" and report["advisory_baselines"] == ["kneser_ney"]
+    assert report["beats_baselines"] is (report["metrics"]["bits_per_char"] < kneser_ney)
+    assert report["artist_char_lm_beats_baselines"] is (report["metrics"]["artist_bits_per_char"] < kneser_ney)
+
+
+@pytest.mark.parametrize(("task", "metric"), [("char_lm", "bits_per_char"), ("artist_char_lm", "artist_bits_per_char")])
+def test_losing_to_the_kneser_ney_baseline_only_warns(materialized: Materialized, task: str, metric: str) -> None:
+    report = json.loads((materialized.lake / "reports" / "char_lm.json").read_text())
+    loses = report["metrics"][metric] >= report["baselines"]["kneser_ney"]["bits_per_char"]
+    blessing = next(
+        evaluation
+        for evaluation in materialized.result.get_asset_check_evaluations()
+        if evaluation.check_name == f"{task}_blessing"
+    )
+    assert blessing.passed
+    warnings = blessing.metadata["warnings"].value if "warnings" in blessing.metadata else ""
+    assert ("does not beat baseline kneser_ney" in warnings) is loses, warnings
     per_artist = pd.DataFrame(report["per_artist"])
     assert set(per_artist["artist"]) == set(materialized.table("clean_lyrics")["artist"])
     assert (materialized.lake / "reports" / "char_lm_per_artist.png").exists()
