@@ -72,8 +72,40 @@ def test_repeat_last_frame_copies_and_uses_the_transition_chain() -> None:
 def test_key_frequency_uses_training_frequencies_for_every_frame() -> None:
     train = {"t": _roll([1], [2], [3], [1])}  # key 1 on half the time, keys 2 and 3 a quarter
     evaluation = {"e": _roll([1], [2], [3])}
-    baselines = roll_metrics.baseline_scores(train, evaluation, threshold=0.5)
+    baselines = roll_metrics.baseline_scores(train, evaluation, threshold=0.5, logistic_penalty=1.0)
     # each scored frame has one of keys 2/3 on (p 0.25), the other off (p 0.75), key 1 off (p 0.5)
     expected = -(math.log(0.25) + math.log(0.75) + math.log(0.5))
     assert baselines["key_frequency"]["nll_per_step"] == pytest.approx(expected, rel=1e-4)
     assert baselines["key_frequency"]["frame_accuracy"] == 0.0  # always predicts key 1, never sounding here
+
+
+def _cycling_tunes(count: int, length: int = 12) -> dict[str, np.ndarray]:
+    """Frames cycle [10], [20], silence: the next frame is a function of the whole previous one, which a
+    per-key chain cannot see (after its own off state, key 10 is on half the time)."""
+    cycle = [[10], [20], []]
+    return {f"tune{index}": _roll(*[cycle[(index + step) % 3] for step in range(length)]) for index in range(count)}
+
+
+def test_markov_chain_predicts_from_each_keys_previous_state() -> None:
+    train = {"t": _roll([1], [1], [1], [2], [2], [2])}
+    predictions = roll_metrics.markov_chain_predictions(train, {"e": _roll([1], [2])})["e"]
+    chain = roll_metrics.transition_probabilities(train)
+    assert predictions[0, 1] == pytest.approx(chain[1, 1]) and predictions[0, 2] == pytest.approx(chain[0, 2])
+
+
+def test_logistic_previous_frame_learns_what_the_chain_cannot() -> None:
+    train, evaluation = _cycling_tunes(6), _cycling_tunes(2)
+    baselines = roll_metrics.baseline_scores(train, evaluation, threshold=0.5, logistic_penalty=0.1)
+    logistic, chain = baselines["logistic_previous_frame"], baselines["per_key_markov_chain"]
+    assert logistic["nll_per_step"] < 0.2 < chain["nll_per_step"]
+    assert logistic["frame_accuracy"] == 1.0 and chain["frame_accuracy"] < 1.0
+
+
+def test_the_logistic_penalty_is_chosen_on_the_tuning_tunes() -> None:
+    fit, tuning = roll_metrics.tuning_split(_cycling_tunes(20), None)
+    assert fit and tuning and not set(fit) & set(tuning)
+    tuning_nll = roll_metrics.choose_logistic_penalty(fit, tuning, penalties=(0.01, 1000.0))
+    assert tuning_nll[0.01] < tuning_nll[1000.0]  # the pattern is exact: little regularisation wins
+    assert roll_metrics.tuning_split(fit, tuning) == (fit, tuning)
+    with pytest.raises(ValueError, match="none left to fit on"):
+        roll_metrics.tuning_split({"only": _roll([1], [2])}, None)
