@@ -6,6 +6,7 @@ import dagster as dg
 
 from assets.audio.definitions import CHAMPION_TASKS as AUDIO_CHAMPION_TASKS
 from assets.audio.definitions import defs as audio_defs
+from assets.common.asset_attributes import CROSS_DOMAIN, with_asset_attributes
 from assets.common.leaderboard import build_leaderboard_asset
 from assets.lyrics.definitions import CHAMPION_TASKS as LYRICS_CHAMPION_TASKS
 from assets.lyrics.definitions import defs as lyrics_defs
@@ -37,7 +38,7 @@ defs = with_automation(
         audio_defs,
         trends_defs,
         dg.Definitions(
-            assets=[build_leaderboard_asset(CHAMPION_TASKS)],
+            assets=with_asset_attributes(CROSS_DOMAIN, [build_leaderboard_asset(CHAMPION_TASKS)]),
             jobs=JOBS,
             sensors=SENSORS,
             resources=resources_for_environment(),

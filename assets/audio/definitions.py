@@ -11,6 +11,7 @@ from assets.audio.model_assets import (
     mel_spectrograms,
 )
 from assets.audio.report_assets import KNOWN_COLLECTIONS, genre_reports
+from assets.common.asset_attributes import with_asset_attributes
 from assets.common.champions import ChampionTask, build_champion_definitions
 from assets.common.raw_assets import raw_assets_for_domain
 
@@ -33,17 +34,20 @@ CHAMPION_TASKS = [
 CHAMPION_DEFINITIONS = [build_champion_definitions(spec) for spec in CHAMPION_TASKS]
 
 defs = dg.Definitions(
-    assets=[
-        *raw_assets_for_domain("audio"),
-        clean_tracks,
-        audio_features,
-        mel_spectrograms,
-        audio_tfrecords,
-        genre_classic_models,
-        genre_cnn_model,
-        genre_model,
-        genre_reports,
-        *(champion for _, champion in CHAMPION_DEFINITIONS),
-    ],
+    assets=with_asset_attributes(
+        "audio",
+        [
+            *raw_assets_for_domain("audio"),
+            clean_tracks,
+            audio_features,
+            mel_spectrograms,
+            audio_tfrecords,
+            genre_classic_models,
+            genre_cnn_model,
+            genre_model,
+            genre_reports,
+            *(champion for _, champion in CHAMPION_DEFINITIONS),
+        ],
+    ),
     asset_checks=[clean_tracks_valid, feature_parity_check, *(blessing for blessing, _ in CHAMPION_DEFINITIONS)],
 )

@@ -11,6 +11,9 @@ from assets.common.model_registry import read_champion, read_evaluations
 from assets.common.reports import figure_png, png_markdown
 from resources.lake import LakeResource
 
+# The leaderboard ranks every domain's champions, so it sits in a group of its own.
+LEADERBOARD_GROUP = "models"
+
 
 def leaderboard_rows(specs: Sequence[ChampionTask], lake: LakeResource) -> pd.DataFrame:
     rows = []
@@ -60,7 +63,7 @@ def metric_history_png(specs: Sequence[ChampionTask], lake: LakeResource) -> byt
 def build_leaderboard_asset(specs: Sequence[ChampionTask]) -> dg.AssetsDefinition:
     @dg.asset(
         name="model_leaderboard",
-        group_name="models",
+        group_name=LEADERBOARD_GROUP,
         deps=[f"{spec.task}_champion" for spec in specs],
         kinds={"pandas"},
         description="How every model is doing: per task the champion's primary metric, the latest candidate, "

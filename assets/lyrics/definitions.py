@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.common.asset_attributes import with_asset_attributes
 from assets.common.champions import ChampionTask, build_champion_definitions
 from assets.common.raw_assets import raw_assets_for_domain
 from assets.lyrics.data_assets import (
@@ -41,4 +42,7 @@ LYRICS_ASSETS = [
 ]
 LYRICS_CHECKS = [clean_lyrics_is_valid, char_lm_blessing, artist_char_lm_blessing]
 
-defs = dg.Definitions(assets=[*raw_assets_for_domain("lyrics"), *LYRICS_ASSETS], asset_checks=LYRICS_CHECKS)
+defs = dg.Definitions(
+    assets=with_asset_attributes("lyrics", [*raw_assets_for_domain("lyrics"), *LYRICS_ASSETS]),
+    asset_checks=LYRICS_CHECKS,
+)

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.common.asset_attributes import with_asset_attributes
 from assets.common.champions import ChampionTask, build_champion_definitions
 from assets.common.raw_assets import raw_assets_for_domain
 from assets.midi.paths import DOMAIN, PIANOROLL_TASK, VELOCITY_TASK
@@ -53,4 +54,4 @@ MIDI_CHECKS = [
     velocity_report_blessing,
 ]
 
-defs = dg.Definitions(assets=MIDI_ASSETS, asset_checks=MIDI_CHECKS)
+defs = dg.Definitions(assets=with_asset_attributes(DOMAIN, MIDI_ASSETS), asset_checks=MIDI_CHECKS)

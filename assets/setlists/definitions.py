@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.common.asset_attributes import with_asset_attributes
 from assets.common.champions import ChampionTask, build_champion_definitions
 from assets.common.raw_assets import raw_assets_for_domain
 from assets.setlists.data_assets import (
@@ -41,5 +42,7 @@ SETLISTS_CHECKS = [clean_setlists_is_valid, next_song_report_blessing]
 
 # The sweep sits in its own group so that materializing `group:setlists` does not run the grid.
 defs = dg.Definitions(
-    assets=[*SETLISTS_ASSETS, next_song_sweep], asset_checks=SETLISTS_CHECKS, jobs=[setlists_sweep_job]
+    assets=with_asset_attributes(DOMAIN, [*SETLISTS_ASSETS, next_song_sweep]),
+    asset_checks=SETLISTS_CHECKS,
+    jobs=[setlists_sweep_job],
 )

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.common.asset_attributes import with_asset_attributes
 from assets.common.champions import build_champion_definitions
 from assets.common.raw_assets import raw_assets_for_domain
 from assets.trends.checks import TIANCHI_CHECKS
@@ -23,7 +24,7 @@ ASSETS = [
 CHECKS = [*TIANCHI_CHECKS, forecast_report_blessing]
 
 defs = dg.Definitions(
-    assets=ASSETS,
+    assets=with_asset_attributes("trends", ASSETS),
     asset_checks=CHECKS,
     resources={"dbt": dbt_resource()},
 )
