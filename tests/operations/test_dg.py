@@ -6,12 +6,16 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from pipelines import defs
 from tests.operations.processes import BIN, REPOSITORY
 
 
 def _dg(*arguments: str) -> subprocess.CompletedProcess[str]:
     """``dg`` run from the repository root on this checkout's code, with an ephemeral Dagster instance."""
+    if not (BIN / "dg").is_file():
+        pytest.fail(f"{BIN / 'dg'} is missing: the dev extra installs it (pip install -e '.[dev]')")
     environment = {key: value for key, value in os.environ.items() if key != "DAGSTER_HOME"}
     environment.update(PYTHONPATH=str(REPOSITORY), VIRTUAL_ENV=sys.prefix)
     return subprocess.run(

@@ -1,6 +1,7 @@
 """The UI in a real browser: dagster-webserver on a free loopback port against a temporary
 DAGSTER_HOME, every group and asset checked over GraphQL, the asset graph opened in Debian's
-headless Chromium through Playwright, and a screenshot saved. Then what a user does: a CLI
+headless Chromium through Playwright, and a screenshot saved; an asset page with its column schema,
+owner, domain tag and link to its code. Then what a user does: a CLI
 materialization and `dagster dev`, both through the `encore` launcher with only ENCORE_HOME set, and
 the browser shows the materialization, its metadata and its run."""
 
@@ -16,8 +17,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from assets.common.raw_assets import raw_assets_for_domain
 from assets.common.sources import DOMAINS
+from assets.setlists.data_assets import clean_setlists
 from pipelines import defs
+from resources import LakeResource, ParquetIOManager, RawDataResource
 from tests.operations.processes import (
     BIN,
     ENCORE,
@@ -80,17 +84,22 @@ def _wait_for_webserver(process, base_url: str, log: Path, what: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def webserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A dagster-webserver serving the code location; yields its base URL, always stops it."""
+def ui_scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The webserver's folder: its Dagster instance in ``dagster_home/``, its Encore home in ``encore/``."""
     scratch = tmp_path_factory.mktemp("ui")
-    dagster_home = scratch / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(REPOSITORY / "dagster.yaml", dagster_home / "dagster.yaml")
+    (scratch / "dagster_home").mkdir()
+    shutil.copy(REPOSITORY / "dagster.yaml", scratch / "dagster_home" / "dagster.yaml")
+    return scratch
+
+
+@pytest.fixture(scope="module")
+def webserver(ui_scratch: Path) -> Iterator[str]:
+    """A dagster-webserver serving the code location; yields its base URL, always stops it."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    log = scratch / "webserver.log"
+    log = ui_scratch / "webserver.log"
     command = [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"]
-    with running(command, log, base_environment(dagster_home, scratch / "encore")) as process:
+    with running(command, log, base_environment(ui_scratch / "dagster_home", ui_scratch / "encore")) as process:
         _wait_for_webserver(process, base_url, log, "dagster-webserver")
         yield base_url
 
@@ -146,6 +155,55 @@ def test_the_asset_graph_opens_in_chromium(webserver: str, tmp_path: Path) -> No
     for screenshot in screenshots:
         assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", screenshot
         assert screenshot.stat().st_size > 10_000, screenshot
+
+
+def test_an_asset_page_shows_its_column_schema_and_its_code_reference(
+    webserver: str, ui_scratch: Path, tmp_path: Path
+) -> None:
+    chromium = require_program("chromium", "chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    # The column schema is materialization metadata: materialize clean_setlists (in process, seconds) into
+    # the instance the webserver reads.
+    home = str(ui_scratch / "encore")
+    with dg.DagsterInstance.from_config(str(ui_scratch / "dagster_home")) as instance:
+        result = dg.materialize(
+            [*raw_assets_for_domain("setlists"), clean_setlists],
+            instance=instance,
+            resources={
+                "io_manager": ParquetIOManager(home=home),
+                "lake": LakeResource(home=home),
+                "raw_data": RawDataResource(home=home),
+            },
+        )
+    assert result.success
+    schema = result.asset_materializations_for_node("clean_setlists")[0].metadata["dagster/column_schema"].value
+    columns = [column.name for column in schema.columns]
+    assert {"show_id", "title"} <= set(columns)
+    node = defs.resolve_asset_graph().get(dg.AssetKey("clean_setlists"))
+    [reference] = node.metadata["dagster/code_references"].code_references
+    source = Path(reference.file_path)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 2400})
+            page.goto(f"{webserver}/assets/clean_setlists", timeout=60_000)
+            _dismiss_welcome_dialog(page)
+            page.get_by_text("Latest materialization").first.wait_for(state="visible", timeout=60_000)
+            expect(page.get_by_text("Columns", exact=True).first).to_be_visible(timeout=30_000)
+            for column in columns:
+                expect(page.get_by_text(column, exact=True).first).to_be_visible(timeout=30_000)
+            # The definition panel: owner, domain tag and the link to the function ("Open <file> in editor").
+            expect(page.get_by_text("encore-setlists", exact=True).first).to_be_visible(timeout=30_000)
+            expect(page.get_by_text("domain: setlists", exact=True).first).to_be_visible(timeout=30_000)
+            link = page.locator(f'a[href*="{source.name}:{reference.line_number}"]')
+            expect(link.first).to_have_text(re.compile(f"{re.escape(source.name)} in editor"), timeout=30_000)
+            page.screenshot(path=str(tmp_path / "clean-setlists-asset-page.png"), full_page=True)
+        finally:
+            browser.close()
+    screenshot = tmp_path / "clean-setlists-asset-page.png"
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 10_000
 
 
 # The README's materialize command, on one cheap asset (the full sample graph takes minutes).
