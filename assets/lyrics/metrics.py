@@ -96,3 +96,16 @@ def distinct_ngram_ratio(text: str, n: int = 3) -> float:
     if not grams:
         raise ValueError(f"text of {len(text)} characters has no {n}-grams")
     return len(set(grams)) / len(grams)
+
+
+def conditioning_verdict(unconditional: float, conditioned: float, seed_noise: float) -> dict[str, float | str]:
+    """Whether the artist-conditioned model earns its place: its gain in bits per character over the
+    unconditional one (positive: conditioning helps), judged against the spread between training seeds."""
+    gain = unconditional - conditioned
+    if gain > seed_noise:
+        verdict = "helps: the conditioned model is better by more than the seed noise"
+    elif gain < -seed_noise:
+        verdict = "hurts: the conditioned model is worse by more than the seed noise"
+    else:
+        verdict = "no measurable effect: the two models differ by less than the seed noise"
+    return {"gain_bits_per_char": float(gain), "seed_noise_bits_per_char": float(seed_noise), "verdict": verdict}

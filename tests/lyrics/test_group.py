@@ -120,6 +120,10 @@ def test_report_follows_the_contract_and_both_models_beat_the_bigram(materialize
     assert report["strong_baseline"] == "kneser_ney" and report["advisory_baselines"] == ["kneser_ney"]
     assert report["beats_baselines"] is (report["metrics"]["bits_per_char"] < kneser_ney)
     assert report["artist_char_lm_beats_baselines"] is (report["metrics"]["artist_bits_per_char"] < kneser_ney)
+    # the report says whether conditioning on the artist earned its place
+    gain = report["metrics"]["bits_per_char"] - report["metrics"]["artist_bits_per_char"]
+    assert report["conditioning"]["gain_bits_per_char"] == pytest.approx(gain)
+    assert "Artist conditioning " in (materialized.lake / "reports" / "artist_char_lm.md").read_text()
 
 
 @pytest.mark.parametrize(("task", "metric"), [("char_lm", "bits_per_char"), ("artist_char_lm", "artist_bits_per_char")])

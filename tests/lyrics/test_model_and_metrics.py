@@ -112,3 +112,12 @@ def test_window_batches_declare_their_count(tmp_path: Path) -> None:
     write_shards(window_examples(layout), tmp_path / "train", 2)
     dataset = _window_batches(tmp_path / "train", window_parser(8, with_artist=False), 2)
     assert int(dataset.cardinality()) == layout.windows == len(list(dataset))
+
+
+@pytest.mark.parametrize(("conditioned", "verdict"), [(2.20, "helps"), (2.24, "no measurable effect"), (2.30, "hurts")])
+def test_conditioning_is_judged_against_the_seed_noise(conditioned: float, verdict: str) -> None:
+    from assets.lyrics.metrics import conditioning_verdict
+
+    judged = conditioning_verdict(2.25, conditioned, seed_noise=0.03)
+    assert judged["verdict"].startswith(verdict)
+    assert judged["gain_bits_per_char"] == pytest.approx(2.25 - conditioned)
