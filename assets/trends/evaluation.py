@@ -10,8 +10,16 @@ from assets.common.reports import Report
 from assets.trends.features import PlaysMatrix
 from assets.trends.forecast import ForecasterSettings, forecast_plays
 from assets.trends.metrics import BASELINES, baseline_scores, tianchi_scores
+from assets.trends.smoothing import tuned_smoothing_forecast
 
 PLOTTED_ARTISTS = 5
+STRONG_BASELINE = "exponential_smoothing"
+
+
+def all_baseline_scores(history: np.ndarray, actual: np.ndarray) -> dict[str, dict[str, float]]:
+    """The simple baselines and the strong one (exponential smoothing tuned on the history's last days)."""
+    strong = tuned_smoothing_forecast(history, np.asarray(actual).shape[1])
+    return {**baseline_scores(history, actual), STRONG_BASELINE: tianchi_scores(strong, actual)}
 
 
 def backtest(model: Any, settings: ForecasterSettings, matrix: PlaysMatrix, backtest_days: int) -> dict:
@@ -23,7 +31,7 @@ def backtest(model: Any, settings: ForecasterSettings, matrix: PlaysMatrix, back
         "actual": actual,
         "forecast": forecast,
         "metrics": tianchi_scores(forecast, actual),
-        "baselines": baseline_scores(history, actual),
+        "baselines": all_baseline_scores(history, actual),
     }
 
 
@@ -33,6 +41,7 @@ def forecast_report(
     settings: ForecasterSettings,
     summary: dict,
     challenger: dict[str, Any] | None = None,
+    strong_baseline_blocks: bool = True,
 ) -> Report:
     """The report contract: data sizes and split, hyperparameters, epochs, metrics and baselines
     (plus the champion/challenger fields, when given)."""
@@ -60,6 +69,8 @@ def forecast_report(
         },
         metrics=result["metrics"],
         baselines=result["baselines"],
+        strong_baseline=STRONG_BASELINE,
+        strong_baseline_blocks=strong_baseline_blocks,
         extra={
             "zero_day_guard": "days with T = 0 are left out of sigma_j's mean; an all-zero artist has phi_j = 0",
             "zero_days_in_backtest": int((result["actual"] == 0).sum()),
