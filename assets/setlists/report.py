@@ -1,4 +1,5 @@
-"""The next-song report: model vs `most_frequent` and `markov_bigram` on the test split, and its plots."""
+"""The next-song report: model vs `most_frequent`, `markov_bigram` and the strong baseline `rotation_bigram` on the
+test split, and its plots."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from assets.setlists.metrics import (
     score,
     target_contexts,
 )
+from assets.setlists.rotation_bigram import FIXED_WEIGHT_NAMES, fit_rotation_bigram, rotation_bigram_probabilities
 from assets.setlists.sequences import Windows
 
 COMPARED_METRICS = ("top1_accuracy", "top5_accuracy", "top1_song_accuracy")
+STRONG_BASELINE = "rotation_bigram"
 
 
 @dataclass
@@ -43,18 +46,37 @@ def baseline_probabilities(sequences: pd.DataFrame, test: Windows, vocabulary_si
     }
 
 
+def strong_baseline_probabilities(
+    sequences: pd.DataFrame, rotation: tuple[np.ndarray, np.ndarray], test: Windows, vocabulary_size: int
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The rotation-and-bigram logit's probabilities for the test targets (counts from train, weights fitted on
+    valid), and what it fitted (for the report)."""
+    fitted = fit_rotation_bigram(sequences, rotation, vocabulary_size)
+    summary = {
+        "weights": dict(
+            zip(FIXED_WEIGHT_NAMES, np.round(fitted.weights[: len(FIXED_WEIGHT_NAMES)], 4).tolist(), strict=True)
+        ),
+        "validation_targets": fitted.validation_targets,
+        "validation_log_loss": fitted.validation_log_loss,
+    }
+    return rotation_bigram_probabilities(fitted, sequences, rotation, test.stream_index), summary
+
+
 def build_report(
     model_score: SplitScore,
     test: Windows,
     sequences: pd.DataFrame,
     vocabulary: pd.DataFrame,
+    rotation: tuple[np.ndarray, np.ndarray],
     model_row: dict[str, Any],
     random_split: tuple[SplitScore, int] | None,
+    strong_baseline_blocks: bool = True,
 ) -> NextSongEvaluation:
     """Everything the report holds, from the model's penalised test probabilities and the baselines."""
     is_song = is_song_target(test, sequences)
     contexts = target_contexts(sequences, test.stream_index)
-    baselines = baseline_probabilities(sequences, test, len(vocabulary))
+    strong, strong_summary = strong_baseline_probabilities(sequences, rotation, test, len(vocabulary))
+    baselines = {**baseline_probabilities(sequences, test, len(vocabulary)), STRONG_BASELINE: strong}
     baseline_metrics = {name: score(probabilities, test.target, is_song) for name, probabilities in baselines.items()}
     metrics = dict(model_score.metrics)
     if random_split is not None:
@@ -94,7 +116,10 @@ def build_report(
         },
         metrics=metrics,
         baselines=baseline_metrics,
+        strong_baseline=STRONG_BASELINE,
+        strong_baseline_blocks=strong_baseline_blocks,
         extra={
+            STRONG_BASELINE: strong_summary,
             "beats_baselines_on": {
                 name: all(metrics[name] > values[name] for values in baseline_metrics.values())
                 for name in COMPARED_METRICS

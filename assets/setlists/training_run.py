@@ -175,6 +175,7 @@ def evaluate_next_song(
     lake: Any,
     training: Any,
     random_split_seed: int | None,
+    strong_baseline_blocks: bool = True,
 ) -> NextSongEvaluation:
     """Score the saved model on the test shards (with the penalty its training chose on valid), the
     baselines, and the same configuration on a random split."""
@@ -203,7 +204,7 @@ def evaluate_next_song(
             fingerprint=content_hash(settings.model_dump(), len(sequences), random_split_seed, training.seed),
         )
     row = {**model_row, "hyperparameters": settings.model_dump(), "history": _json(model_row["history"])}
-    return build_report(model_score, test, sequences, vocabulary, row, random_split)
+    return build_report(model_score, test, sequences, vocabulary, rotation, row, random_split, strong_baseline_blocks)
 
 
 def generate_next_setlist(
