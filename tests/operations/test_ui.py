@@ -112,6 +112,15 @@ def test_graphql_lists_every_group_and_every_asset(webserver: str) -> None:
     assert set(DOMAINS) <= set(served.values())
 
 
+def _open_materialized_asset_page(browser, base_url: str, asset: str, height: int):
+    """A new page on ``asset``'s page, once it shows the latest materialization."""
+    page = browser.new_page(viewport={"width": 1600, "height": height})
+    page.goto(f"{base_url}/assets/{asset}", timeout=60_000)
+    _dismiss_welcome_dialog(page)
+    page.get_by_text("Latest materialization").first.wait_for(state="visible", timeout=60_000)
+    return page
+
+
 def _dismiss_welcome_dialog(page) -> None:
     """A fresh instance greets the first visit with a newsletter dialog that covers the graph."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -187,10 +196,7 @@ def test_an_asset_page_shows_its_column_schema_and_its_code_reference(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1600, "height": 2400})
-            page.goto(f"{webserver}/assets/clean_setlists", timeout=60_000)
-            _dismiss_welcome_dialog(page)
-            page.get_by_text("Latest materialization").first.wait_for(state="visible", timeout=60_000)
+            page = _open_materialized_asset_page(browser, webserver, "clean_setlists", height=2400)
             expect(page.get_by_text("Columns", exact=True).first).to_be_visible(timeout=30_000)
             for column in columns:
                 expect(page.get_by_text(column, exact=True).first).to_be_visible(timeout=30_000)
@@ -268,10 +274,7 @@ def test_dagster_dev_shows_the_cli_materialization_its_metadata_and_its_run(
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
             try:
-                page = browser.new_page(viewport={"width": 1600, "height": 1200})
-                page.goto(f"{base_url}/assets/{CLI_ASSET}", timeout=60_000)
-                _dismiss_welcome_dialog(page)
-                page.get_by_text("Latest materialization").first.wait_for(state="visible", timeout=60_000)
+                page = _open_materialized_asset_page(browser, base_url, CLI_ASSET, height=1200)
                 metadata = cli_materialization.metadata
                 for value in (metadata["content_hash"], metadata["folder"], metadata["path"]):
                     page.get_by_text(str(value), exact=True).first.wait_for(state="visible", timeout=60_000)
