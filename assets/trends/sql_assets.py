@@ -88,7 +88,9 @@ DBT_PROJECT.prepare_if_dev()
 @dbt_assets(
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
-    dagster_dbt_translator=DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    dagster_dbt_translator=DagsterDbtTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=True)
+    ),
 )
 def trends_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, lake: LakeResource, duckdb: DuckDBResource

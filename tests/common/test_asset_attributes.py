@@ -65,3 +65,13 @@ def test_an_unknown_domain_is_refused() -> None:
 
     with pytest.raises(ValueError, match="'karaoke' is not a domain"):
         with_asset_attributes("karaoke", [lonely])
+
+
+def test_every_dbt_model_also_links_to_its_sql_file() -> None:
+    from assets.trends.sql_assets import trends_dbt_models
+
+    for key in trends_dbt_models.keys:
+        references = trends_dbt_models.specs_by_key[key].metadata["dagster/code_references"].code_references
+        sql = [reference.file_path for reference in references if reference.file_path.endswith(".sql")]
+        assert len(sql) == 1 and Path(sql[0]).is_file(), (key, references)
+        assert Path(sql[0]).stem == key.path[-1], (key, sql)
