@@ -14,7 +14,7 @@ from assets.common.reports import Report
 from assets.setlists.evaluation import is_song_target, train_and_score
 from assets.setlists.metrics import score
 from assets.setlists.model import NextSongSettings
-from assets.setlists.report import baseline_probabilities
+from assets.setlists.report import STRONG_BASELINE, baseline_probabilities, strong_baseline_probabilities
 from assets.setlists.sequences import make_windows
 
 EMBEDDING_CHOICES = {
@@ -92,13 +92,20 @@ def run_sweep(
     return pd.DataFrame(rows)
 
 
-def sweep_report(results: pd.DataFrame, sequences: pd.DataFrame, vocabulary: pd.DataFrame) -> Report:
-    """The configuration with the best validation top-1, with its test metrics beside the baselines'."""
+def sweep_report(
+    results: pd.DataFrame,
+    sequences: pd.DataFrame,
+    vocabulary: pd.DataFrame,
+    rotation: tuple[np.ndarray, np.ndarray],
+) -> Report:
+    """The configuration with the best validation top-1, with its test metrics beside the baselines' (the
+    strong baseline `rotation_bigram` included, as in the next-song report)."""
     test = make_windows(sequences, int(results["seq_len"].max()), "test")
     is_song = is_song_target(test, sequences)
+    strong, _ = strong_baseline_probabilities(sequences, rotation, test, len(vocabulary))
+    probabilities_by_name = {**baseline_probabilities(sequences, test, len(vocabulary)), STRONG_BASELINE: strong}
     baselines = {
-        name: score(probabilities, test.target, is_song)
-        for name, probabilities in baseline_probabilities(sequences, test, len(vocabulary)).items()
+        name: score(probabilities, test.target, is_song) for name, probabilities in probabilities_by_name.items()
     }
     best = results.loc[results["valid_top1_accuracy"].idxmax()]
     metric_names = list(baselines["most_frequent"])
@@ -116,6 +123,7 @@ def sweep_report(results: pd.DataFrame, sequences: pd.DataFrame, vocabulary: pd.
         metrics={name: float(best[name]) for name in metric_names},
         baselines=baselines,
         extra={"runs": len(results), "results": results.to_dict("records")},
+        strong_baseline=STRONG_BASELINE,
     )
 
 

@@ -53,7 +53,7 @@ def next_song_sweep(
         settings_list, song_sequences, song_vocabulary, rotation, weights,
         work_dir=paths.checkpoint_dir(lake, "next_song_sweep"), seed=training.seed,
     )  # fmt: skip
-    report = sweep_report(results, song_sequences, song_vocabulary)
+    report = sweep_report(results, song_sequences, song_vocabulary, rotation)
     report_paths = write_report(lake.reports_dir(paths.DOMAIN), "next_song_sweep", report)
     return dg.Output(results, metadata={**table_metadata(results, preview_rows=len(results)),
                                         **report_metadata(report, report_paths)})  # fmt: skip

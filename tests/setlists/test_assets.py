@@ -159,6 +159,10 @@ def test_the_sweep_writes_one_row_per_configuration_and_a_report(materialized: t
     report = json.loads((lake / "reports" / "next_song_sweep.json").read_text())
     assert report["runs"] == 2
     assert report["model"]["hyperparameters"]["seq_len"] == 10
+    # the same test targets as the next-song report, so the strong baseline scores the same there and here
+    assert report["strong_baseline"] == "rotation_bigram"
+    next_song = json.loads((lake / "reports" / "next_song.json").read_text())
+    assert report["baselines"]["rotation_bigram"] == next_song["baselines"]["rotation_bigram"]
 
 
 def test_first_training_is_promoted_and_next_setlist_uses_the_champion(materialized: tuple) -> None:
