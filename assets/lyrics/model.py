@@ -30,6 +30,12 @@ class ModelSettings(dg.Config):
     embedding_dim: int = Field(32, description="Size of the learned character embedding.")
     artist_embedding_dim: int = Field(16, description="Size of the artist embedding (conditioned model only).")
     lstm_units: int = Field(256, description="LSTM hidden units.")
+    dropout: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="Dropout on the LSTM's outputs before the next-character layer (training only).",
+    )
     learning_rate: float = Field(2e-3, description="Adam learning rate.")
     clipnorm: float = Field(1.0, description="Gradient norm clipping, for stable TBPTT.")
     max_epochs: int = Field(
@@ -73,6 +79,8 @@ def build_model(
         )
         features = layers.Concatenate(name="character_and_artist")([features, artist_features])
     hidden = layers.LSTM(settings.lstm_units, return_sequences=True, stateful=stateful, name="lstm")(features)
+    if settings.dropout:
+        hidden = layers.Dropout(settings.dropout, name="output_dropout")(hidden)
     logits = layers.Dense(vocabulary_size, name="next_character")(hidden)
     model = keras.Model(
         inputs if artist_count else characters, logits, name="artist_char_lm" if artist_count else "char_lm"

@@ -46,10 +46,14 @@ def test_distinct_ngram_ratio_needs_enough_text() -> None:
         distinct_ngram_ratio("ab", 3)
 
 
-@pytest.mark.parametrize("artist_count", [0, 2])
-def test_stateful_and_stateless_models_share_weights_and_outputs(artist_count: int) -> None:
+@pytest.mark.parametrize(("artist_count", "dropout"), [(0, 0.0), (2, 0.0), (2, 0.5)])
+def test_stateful_and_stateless_models_share_weights_and_outputs(artist_count: int, dropout: float) -> None:
+    """Also with dropout on the LSTM outputs: it is a training-time layer without weights, so the stateless
+    copy (and the NumPy sampler, which reads the same weights) predicts exactly as the trained model."""
     keras.utils.set_random_seed(0)
-    stateful = build_model(VOCABULARY.size, SETTINGS, artist_count, batch_size=2, window=5, stateful=True)
+    settings = SETTINGS.model_copy(update={"dropout": dropout})
+    stateful = build_model(VOCABULARY.size, settings, artist_count, batch_size=2, window=5, stateful=True)
+    assert any(layer.name == "output_dropout" for layer in stateful.layers) is bool(dropout)
     copy = stateless_copy(stateful)
     characters = np.array([[0, 4, 5, 6, 7], [0, 7, 6, 5, 4]], dtype=np.int32)
     feed = characters if not artist_count else {"characters": characters, "artists": np.ones_like(characters)}
