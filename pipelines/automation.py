@@ -82,18 +82,13 @@ class AssetRoles:
 
 
 def asset_roles(graph: dg.AssetGraph) -> AssetRoles:
-    """Roles by position: models by tag; followers downstream of a model; reports are followers with a model
-    parent, champions followers with a report parent. Observable assets are the raw folders."""
+    """Roles by position: models by tag; followers are what `retrain_all` rebuilds after them
+    (``TRAINING_AND_DOWNSTREAM``); reports are followers with a model parent, champions followers with a
+    report parent. Observable assets are the raw folders."""
     nodes = [node for node in graph.asset_nodes if node.group_name != SWEEP_GROUP]
     model_tag = next(iter(TRAINED_MODEL_TAGS.items()))
     models = {node.key for node in nodes if node.tags.get(model_tag[0]) == model_tag[1]}
-    followers: set[dg.AssetKey] = set()
-    pending = [child for model in models for child in graph.get(model).child_keys]
-    while pending:
-        key = pending.pop()
-        if key not in models and key not in followers and graph.get(key).group_name != SWEEP_GROUP:
-            followers.add(key)
-            pending.extend(graph.get(key).child_keys)
+    followers = set(TRAINING_AND_DOWNSTREAM.resolve(graph)) - models
     reports = {key for key in followers if graph.get(key).parent_keys & models}
     champions = {key for key in followers if graph.get(key).parent_keys & reports}
     observed = {node.key for node in nodes if node.is_observable}
